@@ -1,0 +1,665 @@
+"""Core primitives the engine and the Tensor class stand on, and the promotion helpers all ops use.
+
+arithmetic (add, sub, mul, div, neg), casts and copies (to_copy, clone, copy_,
+fill_), sum (the engine's unbroadcast), and the view primitives view/expand/
+as_strided with as_strided_scatter (the view rebase of in-place ops).
+"""
+import numpy as np
+
+from .. import _dtype
+from .._dtype import FROM_NP
+from .._tensor import Tensor, _wrap, register_methods
+from ..autograd import grad_mode
+from .registry import apply, apply_inplace, defop
+
+_number = (int, float, bool, complex)
+
+
+# ---------------------------------------------------------------------------
+# promotion (NOTE [ Type promotion ] in _dtype.py)
+
+_BINARY_CACHE = {}
+
+
+def result_dtype(a, b):
+    """The ember dtype of a binary op between tensors and/or Python numbers (PyTorch rules), cached."""
+    if isinstance(a, Tensor):
+        ka = (a._data.dtype, a._data.ndim == 0)
+    else:
+        ka = type(a)
+    if isinstance(b, Tensor):
+        kb = (b._data.dtype, b._data.ndim == 0)
+    else:
+        kb = type(b)
+    key = (ka, kb, _dtype._default[0])
+    d = _BINARY_CACHE.get(key)
+    if d is None:
+        d = _BINARY_CACHE[key] = _dtype.result_type(a, b)
+    return d
+
+
+def as_tensor_arg(x, like):
+    """Turn a Python number into a 0-dim tensor on `like`'s device (for ops that need two tensors)."""
+    if isinstance(x, Tensor):
+        return x
+    from .._creation import tensor
+    return tensor(x, device=like.device)
+
+
+def _check_number(x, name):
+    if not isinstance(x, (Tensor,) + _number) and not isinstance(x, np.generic):
+        raise TypeError(f"{name}(): argument 'other' must be Tensor or Number, not {type(x).__name__}")
+
+
+def float_dtype(t):
+    """The dtype a float-valued op (exp, sqrt, ...) returns for tensor `t`: ints become the default dtype."""
+    d = t.dtype
+    return d if d._category >= 2 else _dtype._default[0]
+
+
+# ---------------------------------------------------------------------------
+# arithmetic primitives
+# fmt: off
+_add = defop("add", lambda xp, x, y, dtype: xp.add(x, y, dtype=dtype),          lambda g, out, x, y, dtype: (g, g), inputs=False)
+_sub = defop("sub", lambda xp, x, y, dtype: xp.subtract(x, y, dtype=dtype),     lambda g, out, x, y, dtype: (g, -g), inputs=False)
+_mul = defop("mul", lambda xp, x, y, dtype: xp.multiply(x, y, dtype=dtype),     lambda g, out, x, y, dtype: (_mul_grad(g, y, 0), _mul_grad(g, x, 1)))
+_div = defop("div", lambda xp, x, y, dtype: xp.true_divide(x, y, dtype=dtype),  lambda g, out, x, y, dtype: (_div_grad_x(g, y), _div_grad_y(g, x, y)))
+_neg = defop("neg", lambda xp, x: xp.negative(x),                               lambda g, out, x: -g, inputs=False)
+# fmt: on
+
+
+def _mul_grad(g, other, i):
+    from .registry import needs_input_grad
+    if not needs_input_grad(i):
+        return None
+    return g * (other.conj() if isinstance(other, Tensor) and other.dtype.is_complex else other)
+
+
+def _div_grad_x(g, y):
+    from .registry import needs_input_grad
+    return g / y if needs_input_grad(0) else None
+
+
+def _div_grad_y(g, x, y):
+    from .registry import needs_input_grad
+    return -g * x / (y * y) if needs_input_grad(1) else None
+
+
+def _np(d):
+    return d.np
+
+
+def add(input, other, *, alpha=1, out=None):
+    _check_number(other, "add")
+    if alpha != 1:
+        other = other * alpha
+    return _binary(_add, input, other, out)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    _check_number(other, "sub")
+    if input.dtype is _dtype.bool if isinstance(input, Tensor) else False:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if alpha != 1:
+        other = other * alpha
+    return _binary(_sub, input, other, out)
+
+
+def mul(input, other, *, out=None):
+    _check_number(other, "mul")
+    return _binary(_mul, input, other, out)
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    _check_number(other, "div")
+    if rounding_mode is not None:
+        from . import pointwise  # floor/trunc division lives with the other rounding ops
+        return pointwise._div_rounding(input, other, rounding_mode, out)
+    d = result_dtype(input, other)
+    if d._category < 2:
+        d = _dtype._default[0]
+    return _finish(apply(_div, input, other, dtype=d.np), out)
+
+
+def neg(input, *, out=None):
+    if input.dtype is _dtype.bool:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
+    return _finish(apply(_neg, input), out)
+
+
+def _binary(op, a, b, out=None):
+    d = result_dtype(a, b)
+    if not isinstance(a, Tensor):
+        a, b = b, a  # only reached for reflected scalar ops; callers keep order via rsub/rdiv
+        return _finish(apply(op, b, a, dtype=d.np), out)
+    return _finish(apply(op, a, b, dtype=d.np), out)
+
+
+def _finish(result, out):
+    """Write `result` into `out=` when given (PyTorch's out= semantics: resize if empty, cast-check)."""
+    if out is None:
+        return result
+    return copy_out(result, out)
+
+
+def copy_out(result, out):
+    if isinstance(out, (tuple, list)):
+        for r, o in zip(result, out):
+            copy_out(r, o)
+        return out
+    if grad_mode._state.enabled and (out._requires_grad or result._requires_grad):
+        raise RuntimeError(f"{getattr(result.grad_fn, 'name', lambda: 'op')()}(): functions with out=... arguments "
+                           "don't support automatic differentiation, but one of the arguments requires grad.")
+    from .registry import check_inplace_dtype, write_into
+    check_inplace_dtype(out.dtype, result.dtype)
+    if out._data.shape != result._data.shape:
+        if out._data.size != 0:
+            import warnings
+            warnings.warn(f"An output with one or more elements was resized since it had shape {list(out.shape)}, "
+                          f"which does not match the required output shape {list(result.shape)}. This behavior is "
+                          "deprecated, and in a future PyTorch release outputs will not be resized unless they have "
+                          "zero elements. You can explicitly reuse an out tensor t by resizing it, inplace, to zero "
+                          "elements with t.resize_(0).", UserWarning, stacklevel=3)
+        out._data = result._data.astype(out._data.dtype, copy=True)
+        out._version_counter.value += 1
+        return out
+    write_into(out, result._data)
+    return out
+
+
+def _rsub(self, other):
+    return sub(as_tensor_arg(other, self), self) if not isinstance(other, _number) else _binary_rev(_sub, other, self)
+
+
+def _binary_rev(op, scalar, t):
+    d = result_dtype(t, scalar)
+    return apply(op, _scalar_tensor(scalar, d, t), t, dtype=d.np)
+
+
+def _scalar_tensor(x, d, like):
+    return _wrap(like._device.xp.asarray(x, dtype=d.np), like._device)
+
+
+def _rdiv(self, other):
+    d = result_dtype(self, other)
+    if d._category < 2:
+        d = _dtype._default[0]
+    return apply(_div, _scalar_tensor(other, d, self), self, dtype=d.np)
+
+
+# in-place arithmetic
+
+def _inplace_binary(op, self, other, alpha=1):
+    if alpha != 1:
+        other = other * alpha
+    d = result_dtype(self, other)
+    from .registry import check_inplace_dtype
+    check_inplace_dtype(self.dtype, d)
+    return apply_inplace(op, self, other, dtype=d.np)
+
+
+def add_(self, other, *, alpha=1):
+    return _inplace_binary(_add, self, other, alpha)
+
+
+def sub_(self, other, *, alpha=1):
+    return _inplace_binary(_sub, self, other, alpha)
+
+
+def mul_(self, other):
+    return _inplace_binary(_mul, self, other)
+
+
+def div_(self, other, *, rounding_mode=None):
+    if rounding_mode is not None:
+        return self.copy_(div(self, other, rounding_mode=rounding_mode))
+    d = result_dtype(self, other)
+    if d._category < 2:
+        d = _dtype._default[0]
+    from .registry import check_inplace_dtype
+    check_inplace_dtype(self.dtype, d)
+    return apply_inplace(_div, self, other, dtype=d.np)
+
+
+def neg_(self):
+    return apply_inplace(_neg, self)
+
+
+# ---------------------------------------------------------------------------
+# casts, copies, fills
+# fmt: off
+_to_copy = defop("to_copy", lambda xp, x, dtype, device: _transfer(x, dtype, device),
+                 lambda g, out, x, dtype, device, src_device: g.to(src_device), inputs=False, node="ToCopyBackward0")
+_clone = defop("clone", lambda xp, x: xp.array(x, copy=True),                         lambda g, out, x: g, inputs=False)
+_copy_from = defop("copy_", lambda xp, x, src, dtype: xp.broadcast_to(xp.asarray(src).astype(dtype, copy=False), x.shape),
+                   lambda g, out, x, src, dtype: (None, g), inputs=False, node="CopyBackwards")
+_fill = defop("fill", lambda xp, x, value: xp.full(x.shape, value, dtype=x.dtype),
+              lambda g, out, x, value: (None, g.sum() if isinstance(value, Tensor) else None), inputs=False)
+# fmt: on
+
+
+def _transfer(x, dtype, device):
+    """Copy array `x` to `device` (an ember device) with NumPy dtype `dtype`."""
+    src = _array_device(x)
+    if device is None or device.type == src:
+        if isinstance(x, np.ndarray):
+            return x.astype(dtype, copy=True)
+        return x.astype(dtype)
+    xp = device.xp
+    if device.type == "meta":
+        return xp.empty(x.shape, dtype=dtype)
+    if src == "meta":
+        raise NotImplementedError("Cannot copy out of meta tensor; no data! Please use torch.nn.Module.to_empty() "
+                                  "instead of torch.nn.Module.to() when moving module from meta to a different device.")
+    if device.type == "cpu":
+        return x.get().astype(dtype, copy=False)
+    return xp.asarray(x).astype(dtype, copy=False)
+
+
+def _array_device(x):
+    if isinstance(x, np.ndarray):
+        return "cpu"
+    mod = type(x).__module__
+    return "meta" if mod.startswith("ember") else "cuda"
+
+
+def to_copy(x, dtype=None, device=None):
+    d = dtype or x.dtype
+    dev = device or x._device
+    return apply(_to_copy, x, dtype=d.np, device=dev, src_device=x._device)
+
+
+def clone(input, *, memory_format=None):
+    return apply(_clone, input)
+
+
+def copy_(self, src, non_blocking=False):
+    if not isinstance(src, Tensor):
+        src = _scalar_tensor(src, self.dtype, self)
+    if src._device is not self._device:
+        src = src.to(self._device)
+    try:
+        np.broadcast_shapes(src._data.shape, self._data.shape)
+    except ValueError:
+        raise RuntimeError(f"The size of tensor a ({self.shape[-1] if self.ndim else 1}) must match the size of tensor "
+                           f"b ({src.shape[-1] if src.ndim else 1}) at non-singleton dimension 0") from None
+    return apply_inplace(_copy_from, self, src, dtype=self._data.dtype)
+
+
+def fill_(self, value):
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with {value.ndim} dimensions.")
+        if not value._requires_grad:
+            value = value.item()
+    return apply_inplace(_fill, self, value if isinstance(value, Tensor) else _fill_value(value, self))
+
+
+def _fill_value(value, t):
+    if t.dtype._category < 2 and isinstance(value, float) and not np.isfinite(value) and t.dtype is not _dtype.bool:
+        raise RuntimeError(f"value cannot be converted to type {t.dtype.name} without overflow")
+    return value
+
+
+def zero_(self):
+    return fill_(self, 0)
+
+
+# ---------------------------------------------------------------------------
+# sum (the engine's unbroadcast rides on it; other reductions live in reduce.py)
+# fmt: off
+_sum = defop("sum", lambda xp, x, dim, keepdim, dtype, shape: xp.asarray(xp.sum(x, axis=dim, keepdims=keepdim, dtype=dtype)),
+             lambda g, out, x, dim, keepdim, dtype, shape: _expand_back(g, dim, keepdim, shape), inputs=False)
+# fmt: on
+
+
+def _expand_back(g, dim, keepdim, shape):
+    """Gradient of a reduction over `dim`: broadcast `g` back to the input `shape`."""
+    if not keepdim and dim is not None and len(shape):
+        for d in sorted(dim):
+            g = g.unsqueeze(d)
+    elif dim is None and not keepdim:
+        g = g.reshape((1,) * len(shape))
+    return g.expand(shape)
+
+
+def normalize_dims(dim, ndim):
+    """dim argument (None, int, tuple/list) -> sorted tuple of non-negative dims, or None for all."""
+    if dim is None:
+        return None
+    if isinstance(dim, (int, np.integer)):
+        dim = (int(dim),)
+    elif len(dim) == 0:
+        return None
+    n = ndim if ndim > 0 else 1
+    out = []
+    for d in dim:
+        if not -n <= d < n:
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], but got {d})")
+        d = d % n
+        if d in out:
+            raise RuntimeError(f"dim {d} appears multiple times in the list of dims")
+        out.append(d)
+    return tuple(sorted(out)) if ndim > 0 else ()
+
+
+def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    if isinstance(dim, (bool,)) or (isinstance(dim, str)):
+        raise TypeError("sum(): argument 'dim' must be tuple of ints")
+    dims = normalize_dims(dim, input.ndim)
+    if dtype is None:
+        d = input.dtype
+        if d._category < 2:
+            d = _dtype.int64  # integer and bool sums accumulate in int64, as in PyTorch
+    else:
+        d = _dtype.to_dtype(dtype)
+    if dims == ():
+        dims = None if input.ndim == 0 else ()
+    return _finish(apply(_sum, input, dim=dims, keepdim=keepdim, dtype=d.np, shape=input._data.shape), out)
+
+
+# ---------------------------------------------------------------------------
+# views: view, expand, as_strided (see NOTE [ Storage and views ] in _tensor.py)
+# fmt: off
+_view = defop("view", lambda xp, x, shape, in_shape: _view_forward(xp, x, shape), lambda g, out, x, shape, in_shape: g.reshape(in_shape),
+              inputs=False, view=True)
+_expand = defop("expand", lambda xp, x, shape: xp.broadcast_to(x, shape),       lambda g, out, x, shape: g, inputs=False, view=True)
+_as_strided = defop("as_strided", lambda xp, x, size, stride, offset, geometry: _as_strided_forward(x, size, stride, offset),
+                    lambda g, out, x, size, stride, offset, geometry: _as_strided_grad(g, geometry, size, stride, offset),
+                    inputs=False, view=True)
+_as_strided_scatter = defop("as_strided_scatter",
+                            lambda xp, x, src, size, stride, offset, geometry: _as_strided_scatter_forward(x, src, size, stride, offset, geometry),
+                            lambda g, out, x, src, size, stride, offset, geometry: _as_strided_scatter_grad(g, geometry, size, stride, offset),
+                            inputs=False, node="AsStridedScatterBackward0")
+_take_flat = defop("take_flat", lambda xp, x, index, shape: x.reshape(-1)[index],
+                   lambda g, out, x, index, shape: _put_add_flat_fn(g, index, shape), inputs=False)
+_put_add_flat = defop("put_add_flat", lambda xp, g, index, n, shape: _put_add_forward(xp, g, index, n, shape),
+                      lambda g, out, x, index, n, shape: take_flat(g, index), inputs=False)
+# fmt: on
+
+
+def _view_forward(xp, x, shape):
+    try:
+        return xp.reshape(x, shape, copy=False)
+    except (ValueError, AttributeError):
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one dimension "
+                           "spans across two contiguous subspaces). Use .reshape(...) instead.") from None
+
+
+def infer_shape(shape, numel):
+    """Resolve a single -1 in `shape` and check the element count (PyTorch's messages)."""
+    shape = tuple(int(s) for s in shape)
+    if -1 in shape:
+        if shape.count(-1) > 1:
+            raise RuntimeError("only one dimension can be inferred")
+        known = 1
+        for s in shape:
+            if s != -1:
+                known *= s
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    else:
+        total = 1
+        for s in shape:
+            if s < 0:
+                raise RuntimeError(f"invalid shape dimension {s}")
+            total *= s
+        if total != numel:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, Tensor)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+def view(self, *shape, dtype=None):
+    if not shape and dtype is not None or (len(shape) == 1 and isinstance(shape[0], _dtype.dtype)):
+        from . import movement
+        return movement.view_dtype(self, dtype if dtype is not None else shape[0])
+    shape = infer_shape(_shape_arg(shape), self._data.size)
+    return apply(_view, self, shape=shape, in_shape=self._data.shape)
+
+
+def reshape(self, *shape):
+    shape = infer_shape(_shape_arg(shape), self._data.size)
+    data = self._data
+    src = self
+    if self._device.type == "cpu" and shape != data.shape:
+        try:
+            np.reshape(data, shape, copy=False)
+        except ValueError:
+            src = clone(self)  # not viewable: reshape copies, as in PyTorch
+    return apply(_view, src, shape=shape, in_shape=data.shape)
+
+
+def expand(self, *sizes):
+    sizes = _shape_arg(sizes)
+    ndim = self._data.ndim
+    if len(sizes) < ndim:
+        raise RuntimeError(f"expand(torch.{self.dtype.name.capitalize()}Tensor{{{list(self.shape)}}}, size={list(sizes)}): "
+                           "the number of sizes provided (" + str(len(sizes)) + ") must be greater or equal to the "
+                           f"number of dimensions in the tensor ({ndim})")
+    lead = len(sizes) - ndim
+    shape = []
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({s}) isn't allowed in a leading, non-existing "
+                                   "dimension 0")
+            shape.append(s)
+            continue
+        cur = self._data.shape[i - lead]
+        if s == -1:
+            s = cur
+        elif cur != s and cur != 1:
+            raise RuntimeError(f"The expanded size of the tensor ({s}) must match the existing size ({cur}) at "
+                               f"non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                               f"{list(self.shape)}")
+        shape.append(s)
+    return apply(_expand, self, shape=tuple(shape))
+
+
+def _as_strided_forward(x, size, stride, offset):
+    from .. import _storage
+    flat = _storage.storage_array(x)
+    item = flat.dtype.itemsize
+    needed = offset + builtins_sum((s - 1) * st for s, st in zip(size, stride) if s > 0) + 1 if all(size) else 0
+    if needed > flat.size or offset < 0:
+        raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage offset {offset}, and "
+                           f"itemsize {item} requiring a storage size of {needed * item} are out of bounds for "
+                           f"storage of size {flat.size * item}")
+    return np.lib.stride_tricks.as_strided(flat[offset:], shape=size, strides=tuple(s * item for s in stride))
+
+
+builtins_sum = __builtins__["sum"] if isinstance(__builtins__, dict) else __builtins__.sum
+
+
+def _positions(t_shape, t_stride, t_offset):
+    """Storage position of every element of a (size, stride, offset) geometry, as an int64 array."""
+    if not all(t_shape):
+        return np.zeros(t_shape, dtype=np.int64)
+    base = np.arange(t_offset + builtins_sum((s - 1) * st for s, st in zip(t_shape, t_stride)) + 1, dtype=np.int64)
+    return np.lib.stride_tricks.as_strided(base[t_offset:], shape=t_shape, strides=tuple(s * 8 for s in t_stride))
+
+
+def geometry(t):
+    """(shape, stride, storage_offset) of a tensor: what view backward rules keep instead of the tensor."""
+    return tuple(t.shape), t.stride(), t.storage_offset()
+
+
+def take_flat(x, index):
+    return apply(_take_flat, x, index=index, shape=tuple(x.shape))
+
+
+def _element_index(geom, size, stride, offset):
+    """For each element of the strided view, the flat index of the element of `geom`'s tensor at the same storage position."""
+    pos_x = _positions(*geom)
+    pos_v = _positions(size, stride, offset)
+    inverse = np.full(int(max(pos_x.max(initial=0), pos_v.max(initial=0))) + 1, -1, dtype=np.int64)
+    inverse[pos_x.reshape(-1)] = np.arange(pos_x.size, dtype=np.int64)
+    index = inverse[pos_v]
+    if (index < 0).any():
+        raise RuntimeError("as_strided: the view reaches storage outside the input tensor; gradient unsupported")
+    return index
+
+
+def _as_strided_grad(g, geom, size, stride, offset):
+    return _put_add_flat_fn(g, _element_index(geom, size, stride, offset), geom[0])
+
+
+def _put_add_flat_fn(g, index, shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return apply(_put_add_flat, g, index=index, n=n, shape=tuple(shape))
+
+
+def _put_add_forward(xp, g, index, n, shape):
+    out = xp.zeros(n, dtype=g.dtype)
+    xp.add.at(out, index.reshape(-1), g.reshape(-1))
+    return out.reshape(shape)
+
+
+def as_strided(input, size, stride, storage_offset=None):
+    offset = input.storage_offset() if storage_offset is None else int(storage_offset)
+    return apply(_as_strided, input, size=tuple(int(s) for s in size), stride=tuple(int(s) for s in stride),
+                 offset=offset, geometry=geometry(input))
+
+
+def _as_strided_scatter_forward(x, src, size, stride, offset, geom):
+    out = x.copy()
+    # write through the strided positions, expressed relative to x's own storage geometry
+    index = _element_index(geom, size, stride, offset)
+    out.reshape(-1)[index.reshape(-1)] = np.broadcast_to(src, size).reshape(-1)
+    return out
+
+
+def _as_strided_scatter_grad(g, geom, size, stride, offset):
+    index = _element_index(geom, size, stride, offset)
+    mask = np.ones(g.numel(), dtype=bool)
+    mask[index.reshape(-1)] = False
+    keep = _wrap(mask.reshape(geom[0]), g._device)
+    return g * keep, take_flat(g, index)
+
+
+def as_strided_scatter(input, src, size, stride, storage_offset=None):
+    offset = input.storage_offset() if storage_offset is None else int(storage_offset)
+    return apply(_as_strided_scatter, input, src, size=tuple(size), stride=tuple(stride), offset=offset,
+                 geometry=geometry(input))
+
+
+# ---------------------------------------------------------------------------
+# dtype/device conversion methods
+
+def _parse_to(args, kwargs):
+    from .._device import device as device_cls
+    dtype = kwargs.pop("dtype", None)
+    device = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    for a in args:
+        if isinstance(a, _dtype.dtype):
+            dtype = a
+        elif isinstance(a, (str, device_cls, int)) and not isinstance(a, bool):
+            device = a
+        elif isinstance(a, Tensor):
+            dtype, device = a.dtype, a.device
+        elif isinstance(a, bool):
+            pass  # non_blocking / copy positional booleans
+        elif a is None:
+            pass
+        else:
+            raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
+    return dtype, device, copy
+
+
+def to(self, *args, **kwargs):
+    dtype, device, copy = _parse_to(args, dict(kwargs))
+    from .._device import canonical
+    dtype = _dtype.to_dtype(dtype) if dtype is not None else None
+    device = canonical(device) if device is not None else None
+    if not copy and (dtype is None or dtype is self.dtype) and (device is None or device is self._device):
+        return self
+    return to_copy(self, dtype, device)
+
+
+def _caster(d):
+    def cast(self, memory_format=None):
+        return self if self.dtype is d else to_copy(self, d)
+    cast.__name__ = d.name
+    return cast
+
+
+def cpu(self, memory_format=None):
+    return to(self, "cpu")
+
+
+def cuda(self, device=None, non_blocking=False, memory_format=None):
+    return to(self, "cuda" if device is None else (device if not isinstance(device, int) else f"cuda:{device}"))
+
+
+def type_(self, dtype=None, non_blocking=False, **kwargs):
+    from ..autograd.graph import _type_name
+    if dtype is None:
+        return _type_name(self)
+    if isinstance(dtype, str):
+        from .._legacy_types import dtype_of_type_name
+        return to(self, dtype_of_type_name(dtype))
+    if isinstance(dtype, type) and hasattr(dtype, "_ember_dtype"):
+        return to(self, dtype._ember_dtype)
+    return to(self, dtype)
+
+
+def type_as(self, other):
+    return to(self, other.dtype)
+
+
+def contiguous(self, memory_format=None):
+    if memory_format is not None and getattr(memory_format, "name", "") == "channels_last":
+        from . import movement
+        return movement.to_channels_last(self)
+    if self.is_contiguous():
+        return self
+    return clone(self)
+
+
+register_methods({
+    "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div, "divide": div,
+    "true_divide": lambda self, other: div(self, other), "neg": neg, "negative": neg,
+    "add_": add_, "sub_": sub_, "subtract_": sub_, "mul_": mul_, "multiply_": mul_, "div_": div_, "divide_": div_,
+    "true_divide_": lambda self, other: div_(self, other), "neg_": neg_, "negative_": neg_,
+    "__add__": lambda self, other: add(self, other) if isinstance(other, (Tensor,) + _number) else NotImplemented,
+    "__radd__": lambda self, other: add(self, other) if isinstance(other, _number) else NotImplemented,
+    "__iadd__": lambda self, other: add_(self, other),
+    "__sub__": lambda self, other: sub(self, other) if isinstance(other, (Tensor,) + _number) else NotImplemented,
+    "__rsub__": lambda self, other: _rsub(self, other) if isinstance(other, _number) else NotImplemented,
+    "__isub__": lambda self, other: sub_(self, other),
+    "__mul__": lambda self, other: mul(self, other) if isinstance(other, (Tensor,) + _number) else NotImplemented,
+    "__rmul__": lambda self, other: mul(self, other) if isinstance(other, _number) else NotImplemented,
+    "__imul__": lambda self, other: mul_(self, other),
+    "__truediv__": lambda self, other: div(self, other) if isinstance(other, (Tensor,) + _number) else NotImplemented,
+    "__rtruediv__": lambda self, other: _rdiv(self, other) if isinstance(other, _number) else NotImplemented,
+    "__itruediv__": lambda self, other: div_(self, other),
+    "__neg__": neg, "__pos__": lambda self: self,
+    "to": to, "cpu": cpu, "cuda": cuda, "type": type_, "type_as": type_as,
+    "float": _caster(_dtype.float32), "double": _caster(_dtype.float64), "half": _caster(_dtype.float16),
+    "bfloat16": _caster(_dtype.bfloat16), "long": _caster(_dtype.int64), "int": _caster(_dtype.int32),
+    "short": _caster(_dtype.int16), "char": _caster(_dtype.int8), "byte": _caster(_dtype.uint8),
+    "bool": _caster(_dtype.bool), "cfloat": _caster(_dtype.complex64), "cdouble": _caster(_dtype.complex128),
+    "clone": clone, "copy_": copy_, "fill_": fill_, "zero_": zero_, "contiguous": contiguous,
+    "sum": sum, "view": view, "reshape": reshape, "expand": expand, "as_strided": as_strided,
+    "as_strided_scatter": as_strided_scatter,
+    "view_as": lambda self, other: view(self, other.shape), "reshape_as": lambda self, other: reshape(self, other.shape),
+    "expand_as": lambda self, other: expand(self, other.shape),
+})
+
+_ = (FROM_NP, _np)

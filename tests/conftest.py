@@ -1,0 +1,55 @@
+"""Shared test setup: the PyTorch oracle (optional for users, required in CI) and seeding."""
+import os
+
+import numpy as np
+import pytest
+
+try:
+    import torch  # the oracle
+except ImportError:  # users without PyTorch still run everything else
+    torch = None
+    if os.environ.get("EMBER_REQUIRE_TORCH"):
+        raise
+
+
+def pytest_collection_modifyitems(config, items):
+    if torch is not None:
+        return
+    skip = pytest.mark.skip(reason="needs PyTorch 2.13 (pip install -e '.[test]')")
+    for item in items:
+        if "torch" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _seed():
+    np.random.seed(0)
+    if torch is not None:
+        torch.manual_seed(0)
+    yield
+
+
+# --- conformance results for `python -m ember.testing.coverage` -------------
+_results = {}
+
+
+def pytest_runtest_logreport(report):
+    props = dict(report.user_properties)
+    op = props.get("op")
+    if op is None:
+        return
+    ok = _results.get(op, True)
+    if report.failed or (report.when == "call" and report.skipped) or (report.when == "setup" and report.skipped):
+        ok = False
+    _results[op] = ok and not report.failed
+
+
+def pytest_sessionfinish(session):
+    if not _results:
+        return
+    import json
+    import pathlib
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    out = pathlib.Path(session.config.rootpath) / ".conformance"
+    out.mkdir(exist_ok=True)
+    (out / f"results-{worker}.json").write_text(json.dumps(_results, indent=0, sort_keys=True))
