@@ -13,9 +13,14 @@ _byte_bounds = np.lib.array_utils.byte_bounds
 
 def root_array(arr):
     """The array at the bottom of `arr`'s chain of NumPy views."""
-    while isinstance(arr.base, np.ndarray):
-        arr = arr.base
-    return arr
+    while True:
+        base = arr.base
+        if isinstance(base, np.ndarray):
+            arr = base
+        elif isinstance(getattr(base, "base", None), np.ndarray):  # as_strided's DummyArray wrapper
+            arr = base.base
+        else:
+            return arr
 
 
 def _ptr(arr):

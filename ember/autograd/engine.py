@@ -9,6 +9,7 @@
    on;
 3. free each node's saved tensors once it has run, unless `retain_graph`.
 """
+from .. import _dtype
 from . import grad_mode
 from .graph import AccumulateGrad
 
@@ -32,7 +33,7 @@ def accumulate(old, new):
 
 
 def sum_to(g, shape, dtype, node=None):
-    """Reduce gradient `g` to an input of `shape` and `dtype` (undo broadcasting, fix dtype)."""
+    """Reduce gradient `g` to an input of `shape` and NumPy `dtype` (undo broadcasting, fix dtype)."""
     gshape = g._data.shape
     if gshape != shape:
         lead = len(gshape) - len(shape)
@@ -50,10 +51,10 @@ def sum_to(g, shape, dtype, node=None):
             g = g.sum(tuple(dims), keepdim=True)
         if g._data.shape != shape:
             g = g.reshape(shape)
-    if g.dtype is not dtype:
-        if g.dtype.is_complex and not dtype.is_complex:
+    if g._data.dtype != dtype:
+        if g._data.dtype.kind == "c" and dtype.kind != "c":
             g = g.real
-        g = g.to(dtype)
+        g = g.to(_dtype.FROM_NP[dtype])
     return g
 
 

@@ -49,9 +49,8 @@ class Node:
     """A recorded call of a primitive op; `backward` runs its VJP rule."""
 
     __slots__ = ("op", "attrs", "next_functions", "_inputs", "_versions", "_out", "_freed",
-                 "input_meta", "_pre_hooks", "_hooks", "_tensor_pre_hooks", "metadata", "_seq",
+                 "input_meta", "_pre_hooks", "_hooks", "_tensor_pre_hooks", "_metadata",
                  "_anomaly_trace", "__weakref__")
-    _counter = [0]
 
     def __init__(self, op, attrs, next_functions, inputs, versions, out, input_meta):
         self.op = op
@@ -61,14 +60,18 @@ class Node:
         self._versions = versions      # their version counters' values at save time
         self._out = out                # saved output arrays (tuple), re-wrapped on unpack
         self._freed = False
-        self.input_meta = input_meta   # (shape, dtype) per input, or None for non-tensors
+        self.input_meta = input_meta   # (shape, NumPy dtype) per input, or None for non-tensors
         self._pre_hooks = None
         self._hooks = None
         self._tensor_pre_hooks = None  # {output_nr: {id: hook}} from Tensor.register_hook
-        self.metadata = {}
-        Node._counter[0] += 1
-        self._seq = Node._counter[0]
+        self._metadata = None
         self._anomaly_trace = None
+
+    @property
+    def metadata(self):
+        if self._metadata is None:
+            self._metadata = {}
+        return self._metadata
 
     def name(self):
         return self.op.node_name
@@ -168,7 +171,7 @@ class AccumulateGrad:
     """The sink node of a leaf tensor that requires grad: adds the incoming gradient to `.grad`."""
 
     __slots__ = ("variable", "next_functions", "_pre_hooks", "_hooks", "_tensor_pre_hooks", "metadata",
-                 "_seq", "__weakref__")
+                 "__weakref__")
     op = None
 
     def __init__(self, variable):
@@ -176,7 +179,6 @@ class AccumulateGrad:
         self.next_functions = ()
         self._pre_hooks = self._hooks = self._tensor_pre_hooks = None
         self.metadata = {}
-        self._seq = 0
 
     def name(self):
         return "torch::autograd::AccumulateGrad"

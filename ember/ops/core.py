@@ -23,6 +23,8 @@ _BINARY_CACHE = {}
 
 def result_dtype(a, b):
     """The ember dtype of a binary op between tensors and/or Python numbers (PyTorch rules), cached."""
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype is b._data.dtype:
+        return FROM_NP[a._data.dtype]
     if isinstance(a, Tensor):
         ka = (a._data.dtype, a._data.ndim == 0)
     else:
@@ -60,10 +62,10 @@ def float_dtype(t):
 # ---------------------------------------------------------------------------
 # arithmetic primitives
 # fmt: off
-_add = defop("add", lambda xp, x, y, dtype: xp.add(x, y, dtype=dtype),          lambda g, out, x, y, dtype: (g, g), inputs=False)
-_sub = defop("sub", lambda xp, x, y, dtype: xp.subtract(x, y, dtype=dtype),     lambda g, out, x, y, dtype: (g, -g), inputs=False)
-_mul = defop("mul", lambda xp, x, y, dtype: xp.multiply(x, y, dtype=dtype),     lambda g, out, x, y, dtype: (_mul_grad(g, y, 0), _mul_grad(g, x, 1)))
-_div = defop("div", lambda xp, x, y, dtype: xp.true_divide(x, y, dtype=dtype),  lambda g, out, x, y, dtype: (_div_grad_x(g, y), _div_grad_y(g, x, y)))
+_add = defop("add", lambda xp, x, y, dtype: xp.add(x, y, dtype=dtype, casting="unsafe"),          lambda g, out, x, y, dtype: (g, g), inputs=False)
+_sub = defop("sub", lambda xp, x, y, dtype: xp.subtract(x, y, dtype=dtype, casting="unsafe"),     lambda g, out, x, y, dtype: (g, -g), inputs=False)
+_mul = defop("mul", lambda xp, x, y, dtype: xp.multiply(x, y, dtype=dtype, casting="unsafe"),     lambda g, out, x, y, dtype: (_mul_grad(g, y, 0), _mul_grad(g, x, 1)))
+_div = defop("div", lambda xp, x, y, dtype: xp.true_divide(x, y, dtype=dtype, casting="unsafe"),  lambda g, out, x, y, dtype: (_div_grad_x(g, y), _div_grad_y(g, x, y)))
 _neg = defop("neg", lambda xp, x: xp.negative(x),                               lambda g, out, x: -g, inputs=False)
 # fmt: on
 
@@ -131,10 +133,17 @@ def neg(input, *, out=None):
 
 def _binary(op, a, b, out=None):
     d = result_dtype(a, b)
+    if d is _dtype.bfloat16:
+        a, b = _bf16_scalar(a), _bf16_scalar(b)
     if not isinstance(a, Tensor):
         a, b = b, a  # only reached for reflected scalar ops; callers keep order via rsub/rdiv
         return _finish(apply(op, b, a, dtype=d.np), out)
     return _finish(apply(op, a, b, dtype=d.np), out)
+
+
+def _bf16_scalar(x):
+    # ml_dtypes' ufunc loops refuse Python numbers: give them a 0-d bfloat16 array
+    return x if isinstance(x, Tensor) else np.array(x).astype(_dtype.bfloat16.np)
 
 
 def _finish(result, out):
@@ -197,6 +206,8 @@ def _inplace_binary(op, self, other, alpha=1):
     d = result_dtype(self, other)
     from .registry import check_inplace_dtype
     check_inplace_dtype(self.dtype, d)
+    if d is _dtype.bfloat16:
+        other = _bf16_scalar(other)
     return apply_inplace(op, self, other, dtype=d.np)
 
 
@@ -230,8 +241,9 @@ def neg_(self):
 # ---------------------------------------------------------------------------
 # casts, copies, fills
 # fmt: off
-_to_copy = defop("to_copy", lambda xp, x, dtype, device: _transfer(x, dtype, device),
-                 lambda g, out, x, dtype, device, src_device: g.to(src_device), inputs=False, node="ToCopyBackward0")
+_to_copy = defop("to_copy", lambda xp, x, dtype, device, src_device: _transfer(x, dtype, device),
+                 lambda g, out, x, dtype, device, src_device: g.to(src_device), inputs=False, node="ToCopyBackward0",
+                 moves_device=True)
 _clone = defop("clone", lambda xp, x: xp.array(x, copy=True),                         lambda g, out, x: g, inputs=False)
 _copy_from = defop("copy_", lambda xp, x, src, dtype: xp.broadcast_to(xp.asarray(src).astype(dtype, copy=False), x.shape),
                    lambda g, out, x, src, dtype: (None, g), inputs=False, node="CopyBackwards")
@@ -259,10 +271,9 @@ def _transfer(x, dtype, device):
 
 
 def _array_device(x):
-    if isinstance(x, np.ndarray):
-        return "cpu"
-    mod = type(x).__module__
-    return "meta" if mod.startswith("ember") else "cuda"
+    if type(x).__module__.startswith("ember"):
+        return "meta"  # MetaArray is an ndarray subclass: test it first
+    return "cpu" if isinstance(x, np.ndarray) else "cuda"
 
 
 def to_copy(x, dtype=None, device=None):
@@ -310,18 +321,22 @@ def zero_(self):
 # ---------------------------------------------------------------------------
 # sum (the engine's unbroadcast rides on it; other reductions live in reduce.py)
 # fmt: off
-_sum = defop("sum", lambda xp, x, dim, keepdim, dtype, shape: xp.asarray(xp.sum(x, axis=dim, keepdims=keepdim, dtype=dtype)),
+_sum = defop("sum", lambda xp, x, dim, keepdim, dtype, shape: _sum_forward(xp, x, dim, keepdim, dtype),
              lambda g, out, x, dim, keepdim, dtype, shape: _expand_back(g, dim, keepdim, shape), inputs=False)
 # fmt: on
 
 
+def _sum_forward(xp, x, dim, keepdim, dtype):
+    if dtype.itemsize == 2 and dtype.kind in "fV":  # float16/bfloat16 accumulate in float32, as in PyTorch
+        return xp.asarray(xp.sum(x, axis=dim, keepdims=keepdim, dtype=np.float32)).astype(dtype)
+    return xp.asarray(xp.sum(x, axis=dim, keepdims=keepdim, dtype=dtype))
+
+
 def _expand_back(g, dim, keepdim, shape):
     """Gradient of a reduction over `dim`: broadcast `g` back to the input `shape`."""
-    if not keepdim and dim is not None and len(shape):
-        for d in sorted(dim):
-            g = g.unsqueeze(d)
-    elif dim is None and not keepdim:
-        g = g.reshape((1,) * len(shape))
+    if not keepdim:
+        dims = range(len(shape)) if dim is None else dim
+        g = g.reshape(tuple(1 if i in dims else s for i, s in enumerate(shape)))
     return g.expand(shape)
 
 

@@ -14,6 +14,7 @@ tracing, anomaly mode, autocast) hangs off `HOOKS`, which costs one truth test
 when empty.
 """
 from .. import _dtype
+from .._tensor import Tensor, _wrap
 from ..autograd import grad_mode
 from ..autograd.graph import Node, grad_accumulator, needs_input_grad  # noqa: F401 (rules import it here)
 
@@ -23,10 +24,10 @@ HOOKS = []   # callables hook(op, args, attrs, result) run after each primitive
 
 class Op:
     __slots__ = ("name", "forward", "backward", "save_inputs", "save_output", "node_name",
-                 "num_outputs", "view", "nondiff_outputs", "doc")
+                 "num_outputs", "view", "nondiff_outputs", "moves_device")
 
     def __init__(self, name, forward, backward, save_inputs, save_output, node_name, num_outputs,
-                 view, nondiff_outputs):
+                 view, nondiff_outputs, moves_device=False):
         self.name = name
         self.forward = forward
         self.backward = backward
@@ -36,6 +37,7 @@ class Op:
         self.num_outputs = num_outputs
         self.view = view
         self.nondiff_outputs = nondiff_outputs
+        self.moves_device = moves_device  # the output lives on attrs["device"], not the inputs' device
 
     def __repr__(self):
         return f"<primitive {self.name}>"
@@ -46,17 +48,16 @@ def _camel(name):
 
 
 def defop(name, forward, backward=None, *, inputs=True, output=False, node=None, outputs=1,
-          view=False, nondiff_outputs=()):
+          view=False, nondiff_outputs=(), moves_device=False):
     """Register a primitive. `inputs`/`output` say what the VJP reads (so nothing else is kept alive)."""
     op = Op(name, forward, backward, inputs, output, node or _camel(name) + "Backward0", outputs, view,
-            frozenset(nondiff_outputs))
+            frozenset(nondiff_outputs), moves_device)
     OPS[name] = op
     return op
 
 
 def apply(op, *args, **attrs):
     """Run primitive `op` on `args` (Tensors, numbers or None) and record it for autograd."""
-    from .._tensor import Tensor, _wrap
     device = None
     need_grad = False
     arrays = []
@@ -75,6 +76,8 @@ def apply(op, *args, **attrs):
     if device is None:
         raise TypeError(f"{op.name}: expected at least one Tensor argument")
     out = op.forward(device.xp, *arrays, **attrs)
+    if op.moves_device:
+        device = attrs["device"]
     record = need_grad and grad_mode._state.enabled and op.backward is not None
     if op.num_outputs == 1:
         result = _wrap(out, device)
@@ -97,7 +100,6 @@ def apply(op, *args, **attrs):
 
 def _apply_mixed_devices(op, args, attrs):
     """PyTorch lets 0-dim CPU tensors join an op on another device; anything else is an error."""
-    from .._tensor import Tensor
     devices = [a._device for a in args if isinstance(a, Tensor)]
     others = [d for d in devices if d.type != "cpu"]
     if len(set(others)) == 1 and all(a._device.type != "cpu" or a._data.ndim == 0
@@ -117,42 +119,50 @@ def _make_view(result, base):
 
 
 def _record(op, args, attrs, results):
-    from .._tensor import Tensor
     next_functions = []
     input_meta = []
     for a in args:
         if isinstance(a, Tensor):
-            input_meta.append((a._data.shape, a.dtype))
+            data = a._data
+            input_meta.append((data.shape, data.dtype))
             if a._grad_fn is not None:
                 next_functions.append((a._grad_fn, a._output_nr))
             elif a._requires_grad:
                 next_functions.append((grad_accumulator(a), 0))
             else:
-                next_functions.append((None, 0))
+                next_functions.append(_NO_EDGE)
         else:
             input_meta.append(None)
-            next_functions.append((None, 0))
+            next_functions.append(_NO_EDGE)
     if op.save_inputs:
+        versions = []
         for a in args:
-            if isinstance(a, Tensor) and a._is_inference:
-                raise RuntimeError("Inference tensors cannot be saved for backward. To work around you can "
-                                   "make a clone to get a normal tensor and use it in autograd.")
+            if isinstance(a, Tensor):
+                if a._is_inference:
+                    raise RuntimeError("Inference tensors cannot be saved for backward. To work around you can "
+                                       "make a clone to get a normal tensor and use it in autograd.")
+                versions.append(a._version_counter.value)
+            else:
+                versions.append(None)
         inputs = args
-        versions = tuple(a._version_counter.value if isinstance(a, Tensor) else None for a in args)
     else:
         inputs = versions = None
     out = tuple((r._data, r._device) for r in results) if op.save_output else None
-    node = Node(op, attrs, tuple(next_functions), inputs, versions, out, tuple(input_meta))
+    node = Node(op, attrs, tuple(next_functions), inputs, versions, out, input_meta)
     if len(results) > 1:
         node.metadata["output_meta"] = [(r._data.shape, r.dtype, r._device) for r in results]
     if grad_mode._anomaly[0]:
-        from .. autograd import anomaly_mode
+        from ..autograd import anomaly_mode
         anomaly_mode.remember(node)
+    nondiff = op.nondiff_outputs
     for i, r in enumerate(results):
-        if i not in op.nondiff_outputs and r.dtype._category >= 2:
+        if r._data.dtype.kind in "fcV" and (not nondiff or i not in nondiff):
             r._grad_fn = node
             r._output_nr = i
             r._requires_grad = True
+
+
+_NO_EDGE = (None, 0)
 
 
 # ---------------------------------------------------------------------------
@@ -191,7 +201,6 @@ def _pt_name(d):
 
 def apply_inplace(op, self, *args, **attrs):
     """Run `op(self, *args)` and write the result into `self` (see NOTE [ In-place ops and autograd ])."""
-    from .._tensor import Tensor, _wrap
     grad_on = grad_mode._state.enabled
     needs_graph = grad_on and (self._requires_grad or any(isinstance(a, Tensor) and a._requires_grad for a in args))
     if not needs_graph:
@@ -221,7 +230,6 @@ def _snapshot(t, copy=True):
 
     Callers have already refused leaves that require grad, so `t` is either a
     graph output or a constant."""
-    from .._tensor import _wrap
     old = _wrap(t._data.copy() if copy else t._data, t._device)
     old._grad_fn, old._output_nr, old._requires_grad = t._grad_fn, t._output_nr, t._requires_grad
     return old

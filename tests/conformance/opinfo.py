@@ -60,7 +60,7 @@ def make_arg(shape, dtype, rng, low=None, high=None, positive=False, nonzero=Fal
     """A random NumPy array of `shape` and ember dtype name `dtype`."""
     shape = tuple(shape) if not isinstance(shape, int) else (shape,)
     if dtype == "bool":
-        return rng.random(shape) > 0.5
+        return np.asarray(rng.random(shape) > 0.5)
     if dtype in INT or dtype.startswith("uint"):
         lo = 0 if dtype == "uint8" or positive else (-9 if low is None else low)
         hi = 10 if high is None else high
@@ -129,9 +129,10 @@ def _to_framework(x, fw, grad, noncontig=False):
             wide = np.repeat(arr, 2, axis=-1)
             arr = wide[..., ::2]
         if fw == "torch":
-            t = torch.from_numpy(arr.copy() if not noncontig else arr)
-            if str(arr.dtype) == "bfloat16":
+            if str(arr.dtype) == "bfloat16":  # torch cannot read ml_dtypes arrays
                 t = torch.from_numpy(arr.astype(np.float32)).to(torch.bfloat16)
+            else:
+                t = torch.from_numpy(arr.copy() if not noncontig else arr)
         else:
             t = ember.from_numpy(arr.copy() if not noncontig else arr)
         want = grad and not isinstance(x, NoGrad) and (arr.dtype.kind in "fc" or str(arr.dtype) == "bfloat16")
