@@ -47,3 +47,16 @@ def numel(input):
 
 def true_divide(input, other, *, out=None):
     return div(input, other, out=out)
+
+
+_LAZY_SUBMODULES = {"nn", "optim", "utils", "linalg", "fft", "special", "testing", "cuda", "accelerator", "version",
+                    "backends", "func", "random", "multiprocessing", "distributions", "amp", "jit", "onnx",
+                    "profiler", "compiler", "serialization", "hub", "library", "overrides", "types", "return_types"}
+
+
+def __getattr__(name):
+    # heavy or optional submodules load on first use, so `import ember` stays fast
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        return importlib.import_module("." + name, __name__)
+    raise AttributeError(f"module 'torch' has no attribute '{name}' (ember does not provide torch.{name} yet)")

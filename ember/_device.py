@@ -12,7 +12,7 @@ _KNOWN = ("cpu", "cuda", "meta", "mps", "xpu", "xla", "hpu", "mtia", "ipu", "pri
 class device:
     """torch.device: `device('cpu')`, `device('cuda', 0)`, `device('cuda:1')`."""
 
-    __slots__ = ("type", "index", "_xp")
+    __slots__ = ("type", "index", "xp", "_prev")
 
     def __new__(cls, type_or_str, index=None):
         if isinstance(type_or_str, device):
@@ -44,19 +44,20 @@ class device:
         dev = object.__new__(cls)
         object.__setattr__(dev, "type", dtype_str)
         object.__setattr__(dev, "index", index)
-        object.__setattr__(dev, "_xp", None)
+        if dtype_str == "cpu":
+            object.__setattr__(dev, "xp", np)  # read on every op: a plain slot, not a property
         _CACHE[key] = dev
         return dev
 
     def __setattr__(self, name, value):
         raise AttributeError("device objects are immutable")
 
-    @property
-    def xp(self):
-        xp = self._xp
-        if xp is None:
-            xp = _array_module(self)
-            object.__setattr__(self, "_xp", xp)
+    def __getattr__(self, name):
+        # `xp` of non-CPU devices is loaded on first use (CuPy only when asked for)
+        if name != "xp":
+            raise AttributeError(name)
+        xp = _array_module(self)
+        object.__setattr__(self, "xp", xp)
         return xp
 
     def __repr__(self):
@@ -85,7 +86,7 @@ class device:
 
     def __enter__(self):
         from . import _factory_defaults
-        self._prev = _factory_defaults.get_default_device()
+        object.__setattr__(self, "_prev", _factory_defaults.get_default_device())
         _factory_defaults.set_default_device(self)
 
     def __exit__(self, *exc):

@@ -13,6 +13,7 @@ from ..autograd import grad_mode
 from .registry import apply, apply_inplace, defop
 
 _number = (int, float, bool, complex)
+_operand = (Tensor, int, float, bool, complex)
 
 
 # ---------------------------------------------------------------------------
@@ -652,16 +653,16 @@ register_methods({
     "true_divide": lambda self, other: div(self, other), "neg": neg, "negative": neg,
     "add_": add_, "sub_": sub_, "subtract_": sub_, "mul_": mul_, "multiply_": mul_, "div_": div_, "divide_": div_,
     "true_divide_": lambda self, other: div_(self, other), "neg_": neg_, "negative_": neg_,
-    "__add__": lambda self, other: add(self, other) if isinstance(other, (Tensor,) + _number) else NotImplemented,
-    "__radd__": lambda self, other: add(self, other) if isinstance(other, _number) else NotImplemented,
+    "__add__": lambda self, other: _binary(_add, self, other) if isinstance(other, _operand) else NotImplemented,
+    "__radd__": lambda self, other: _binary(_add, self, other) if isinstance(other, _number) else NotImplemented,
     "__iadd__": lambda self, other: add_(self, other),
-    "__sub__": lambda self, other: sub(self, other) if isinstance(other, (Tensor,) + _number) else NotImplemented,
+    "__sub__": lambda self, other: sub(self, other) if isinstance(other, _operand) else NotImplemented,
     "__rsub__": lambda self, other: _rsub(self, other) if isinstance(other, _number) else NotImplemented,
     "__isub__": lambda self, other: sub_(self, other),
-    "__mul__": lambda self, other: mul(self, other) if isinstance(other, (Tensor,) + _number) else NotImplemented,
-    "__rmul__": lambda self, other: mul(self, other) if isinstance(other, _number) else NotImplemented,
+    "__mul__": lambda self, other: _binary(_mul, self, other) if isinstance(other, _operand) else NotImplemented,
+    "__rmul__": lambda self, other: _binary(_mul, self, other) if isinstance(other, _number) else NotImplemented,
     "__imul__": lambda self, other: mul_(self, other),
-    "__truediv__": lambda self, other: div(self, other) if isinstance(other, (Tensor,) + _number) else NotImplemented,
+    "__truediv__": lambda self, other: div(self, other) if isinstance(other, _operand) else NotImplemented,
     "__rtruediv__": lambda self, other: _rdiv(self, other) if isinstance(other, _number) else NotImplemented,
     "__itruediv__": lambda self, other: div_(self, other),
     "__neg__": neg, "__pos__": lambda self: self,

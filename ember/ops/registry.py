@@ -121,45 +121,46 @@ def _make_view(result, base):
 def _record(op, args, attrs, results):
     next_functions = []
     input_meta = []
+    versions = [] if op.save_inputs else None
     for a in args:
         if isinstance(a, Tensor):
             data = a._data
             input_meta.append((data.shape, data.dtype))
-            if a._grad_fn is not None:
-                next_functions.append((a._grad_fn, a._output_nr))
+            fn = a._grad_fn
+            if fn is not None:
+                next_functions.append((fn, a._output_nr))
             elif a._requires_grad:
-                next_functions.append((grad_accumulator(a), 0))
+                ref = a._accumulator
+                acc = ref() if ref is not None else None
+                next_functions.append((acc if acc is not None else grad_accumulator(a), 0))
             else:
                 next_functions.append(_NO_EDGE)
-        else:
-            input_meta.append(None)
-            next_functions.append(_NO_EDGE)
-    if op.save_inputs:
-        versions = []
-        for a in args:
-            if isinstance(a, Tensor):
+            if versions is not None:
                 if a._is_inference:
                     raise RuntimeError("Inference tensors cannot be saved for backward. To work around you can "
                                        "make a clone to get a normal tensor and use it in autograd.")
-                versions.append(a._version_counter.value)
-            else:
+                vc = a._vc
+                versions.append(vc.value if vc is not None else a._version_counter.value)
+        else:
+            input_meta.append(None)
+            next_functions.append(_NO_EDGE)
+            if versions is not None:
                 versions.append(None)
-        inputs = args
-    else:
-        inputs = versions = None
-    out = tuple((r._data, r._device) for r in results) if op.save_output else None
-    node = Node(op, attrs, tuple(next_functions), inputs, versions, out, input_meta)
+    out = tuple([(r._data, r._device) for r in results]) if op.save_output else None
+    node = Node(op, attrs, tuple(next_functions), args if versions is not None else None, versions, out, input_meta)
     if len(results) > 1:
         node.metadata["output_meta"] = [(r._data.shape, r.dtype, r._device) for r in results]
     if grad_mode._anomaly[0]:
         from ..autograd import anomaly_mode
         anomaly_mode.remember(node)
     nondiff = op.nondiff_outputs
-    for i, r in enumerate(results):
+    i = 0
+    for r in results:
         if r._data.dtype.kind in "fcV" and (not nondiff or i not in nondiff):
             r._grad_fn = node
             r._output_nr = i
             r._requires_grad = True
+        i += 1
 
 
 _NO_EDGE = (None, 0)

@@ -1,0 +1,3 @@
+"""nn.modules: the layer classes, one file per family."""
+from .module import Module  # noqa: F401
+from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict, Container  # noqa: F401
