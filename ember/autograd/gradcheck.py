@@ -19,22 +19,19 @@ def _diff_outputs(out):
 
 def _numerical_jacobian(fn, inputs, i, n_out_elems, eps):
     """d(flattened outputs)/d(inputs[i]) by central differences, perturbing the input buffer in place."""
-    from . import grad_mode
     x = inputs[i]
     data = x._data  # perturb the storage directly: no graph, no version bump
-    flat = data.reshape(-1) if data.flags.c_contiguous else None
     idx = list(np.ndindex(data.shape))
     jac = np.zeros((len(idx), n_out_elems), dtype=np.complex128 if x.dtype.is_complex else np.float64)
-    with grad_mode.no_grad():
-        for k, pos in enumerate(idx):
-            orig = data[pos].copy()
-            data[pos] = orig + eps
-            plus = _flat_outputs(fn(*inputs))
-            data[pos] = orig - eps
-            minus = _flat_outputs(fn(*inputs))
-            data[pos] = orig
-            jac[k] = (plus - minus) / (2 * eps)
-    _ = flat
+    # grad mode stays on: gradgradcheck's function itself calls autograd.grad
+    for k, pos in enumerate(idx):
+        orig = data[pos].copy()
+        data[pos] = orig + eps
+        plus = _flat_outputs(fn(*inputs))
+        data[pos] = orig - eps
+        minus = _flat_outputs(fn(*inputs))
+        data[pos] = orig
+        jac[k] = (plus - minus) / (2 * eps)
     return jac
 
 
@@ -75,7 +72,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     for x in diff_inputs:
         if x.dtype not in (_dtype.float64, _dtype.complex128):
             import warnings
-            warnings.warn(f"Input #{inputs.index(x)} requires gradient and is not a double precision floating "
+            warnings.warn(f"Input #{next(i for i, inp in enumerate(inputs) if inp is x)} requires gradient and is not a double precision floating "
                           "point or complex. This check will likely fail if all the inputs are not of double "
                           "precision floating point or complex.", UserWarning, stacklevel=2)
     outputs = _diff_outputs(func(*inputs))
@@ -84,7 +81,8 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     analytical = _analytical_jacobian(outputs, diff_inputs)
     n_out = sum(o.numel() for o in outputs)
     for k, x in enumerate(diff_inputs):
-        numerical = _numerical_jacobian(func, list(inputs), list(inputs).index(x), n_out, eps)
+        position = next(i for i, inp in enumerate(inputs) if inp is x)  # identity: == is elementwise
+        numerical = _numerical_jacobian(func, list(inputs), position, n_out, eps)
         if not np.allclose(analytical[k], numerical.real, atol=atol, rtol=rtol):
             msg = (f"Jacobian mismatch for output 0 with respect to input {k},\nnumerical:{numerical.real}\n"
                    f"analytical:{analytical[k]}\n")
