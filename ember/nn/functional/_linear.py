@@ -1,0 +1,54 @@
+"""F.linear and F.bilinear. linear is one primitive so a layer is one GEMM forward and at most two back."""
+from ...autograd.graph import needs_input_grad
+from ...ops.registry import apply, defop
+
+
+def _linear_forward(xp, x, w, b):
+    y = xp.matmul(x, w.T)
+    if b is not None:
+        y += b  # in place on a fresh result: no temporary
+    return y
+
+
+def _linear_backward(g, out, x, w, b):
+    gx = g.matmul(w) if needs_input_grad(0) else None
+    gw = gb = None
+    if needs_input_grad(1):
+        if g.ndim == 1:
+            gw = g.reshape(-1, 1) * x.reshape(1, -1)
+        else:
+            gw = g.reshape(-1, g.shape[-1]).t().matmul(x.reshape(-1, x.shape[-1]))
+    if b is not None and needs_input_grad(2):
+        gb = g if g.ndim == 1 else g.sum(tuple(range(g.ndim - 1)))
+    return gx, gw, gb
+
+
+_LINEAR = defop("linear", _linear_forward, _linear_backward, node="AddmmBackward0")
+
+
+def linear(input, weight, bias=None):
+    """y = x Wᵀ + b over the last dim of x."""
+    if input.ndim and weight.ndim and input.shape[-1] != weight.shape[-1]:
+        rows = 1
+        for s in input.shape[:-1]:
+            rows *= s
+        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
+                           f"{weight.shape[-1]}x{weight.shape[0] if weight.ndim == 2 else 1})")
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got {_pt(input.dtype)} and {_pt(weight.dtype)}")
+    return apply(_LINEAR, input, weight, bias)
+
+
+def _pt(d):
+    from ...ops.registry import _pt_name
+    return _pt_name(d)
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y_k = x1ᵀ A_k x2 + b_k, batched over leading dims."""
+    from ... import einsum
+    y = einsum("...i,kij,...j->...k", input1, weight, input2)
+    return y + bias if bias is not None else y
+
+
+__all__ = ["linear", "bilinear"]
