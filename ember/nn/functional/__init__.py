@@ -2,3 +2,12 @@
 from ._conv import *  # noqa: F401,F403
 from ._padding import *  # noqa: F401,F403
 from ._linear import *  # noqa: F401,F403
+from ._activation import *  # noqa: F401,F403
+from ._dropout import *  # noqa: F401,F403
+from ._loss import *  # noqa: F401,F403
+from ._distance import *  # noqa: F401,F403
+from ._pooling import *  # noqa: F401,F403
+from ._vision import *  # noqa: F401,F403
+from ._norm import *  # noqa: F401,F403
+from ._sparse import *  # noqa: F401,F403
+from ._attention import *  # noqa: F401,F403
