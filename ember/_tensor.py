@@ -452,19 +452,21 @@ class Tensor:
         return data.copy() if copy else data
 
     def __dlpack__(self, stream=None, **kwargs):
-        return self._data.__dlpack__(**kwargs) if not kwargs.get("max_version") else self._data.__dlpack__(**kwargs)
+        if self._requires_grad:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+        return self._data.__dlpack__(**kwargs)
 
     def __dlpack_device__(self):
         return self._data.__dlpack_device__()
 
     def __repr__(self, *, tensor_contents=None):
         from . import _tensor_str
-        return _tensor_str.tensor_repr(self)
+        return _tensor_str._str(self, tensor_contents=tensor_contents)
 
     def __format__(self, spec):
-        if self._data.ndim == 0 and spec:
-            return self.item().__format__(spec)
-        return object.__format__(self, spec) if spec else repr(self)
+        if self._data.ndim == 0 and self._device.type != "meta" and type(self) is Tensor:
+            return self.detach().item().__format__(spec)
+        return object.__format__(self, spec)
 
     def __reduce_ex__(self, proto):
         from . import _storage

@@ -52,4 +52,7 @@ def pytest_sessionfinish(session):
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     out = pathlib.Path(session.config.rootpath) / ".conformance"
     out.mkdir(exist_ok=True)
-    (out / f"results-{worker}.json").write_text(json.dumps(_results, indent=0, sort_keys=True))
+    path = out / f"results-{worker}.json"
+    merged = json.loads(path.read_text()) if path.exists() else {}  # keep results of earlier partial runs
+    merged.update(_results)
+    path.write_text(json.dumps(merged, indent=0, sort_keys=True))

@@ -50,3 +50,35 @@ def current_device():
 def xp():
     check_available()
     return _cupy
+
+
+# torch.backends.cuda flags: settable, and honest about not being built with CUDA here
+import types as _types
+
+matmul = _types.SimpleNamespace(allow_tf32=False, allow_fp16_reduced_precision_reduction=True,
+                                allow_bf16_reduced_precision_reduction=True, fp32_precision="none")
+_sdp = {"flash": True, "mem_efficient": True, "math": True, "cudnn": True}
+
+
+def is_built():
+    """True when CuPy (ember's CUDA backend) is importable."""
+    try:
+        import cupy  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _sdp_pair(kind):
+    def enabled():
+        return _sdp[kind]
+
+    def enable(flag):
+        _sdp[kind] = bool(flag)
+    return enabled, enable
+
+
+flash_sdp_enabled, enable_flash_sdp = _sdp_pair("flash")
+mem_efficient_sdp_enabled, enable_mem_efficient_sdp = _sdp_pair("mem_efficient")
+math_sdp_enabled, enable_math_sdp = _sdp_pair("math")
+cudnn_sdp_enabled, enable_cudnn_sdp = _sdp_pair("cudnn")

@@ -324,6 +324,8 @@ def zero_(self):
 # fmt: off
 _sum = defop("sum", lambda xp, x, dim, keepdim, dtype, shape: _sum_forward(xp, x, dim, keepdim, dtype),
              lambda g, out, x, dim, keepdim, dtype, shape: _expand_back(g, dim, keepdim, shape), inputs=False)
+# PyTorch names the node of the dim= overload SumBackward1: same rule, second row
+_sum_dim = defop("sum_dim", _sum.forward, _sum.backward, inputs=False, node="SumBackward1")
 # fmt: on
 
 
@@ -373,7 +375,8 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
         d = _dtype.to_dtype(dtype)
     if dims == ():
         dims = None if input.ndim == 0 else ()
-    return _finish(apply(_sum, input, dim=dims, keepdim=keepdim, dtype=d.np, shape=input._data.shape), out)
+    op = _sum if dim is None else _sum_dim
+    return _finish(apply(op, input, dim=dims, keepdim=keepdim, dtype=d.np, shape=input._data.shape), out)
 
 
 # ---------------------------------------------------------------------------
