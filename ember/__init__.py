@@ -28,6 +28,7 @@ from .ops.indexing import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
 from .ops.creation import *  # noqa: F401,F403
 from ._random import *  # noqa: F401,F403
+from ._legacy_types import *  # noqa: F401,F403
 
 from ._tensor_str import set_printoptions  # noqa: E402
 from .utils.dlpack import from_dlpack, to_dlpack  # noqa: E402

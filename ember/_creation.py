@@ -21,9 +21,11 @@ def size_arg(size):
         if isinstance(size, Tensor):
             size = size.tolist()
     try:
+        if isinstance(size, (str, bytes)):
+            raise TypeError
         out = tuple(int(s) for s in size)
-    except TypeError:
-        raise TypeError(f"size must be a sequence of ints, got {size!r}") from None
+    except (TypeError, ValueError):
+        raise TypeError(f"argument 'size' must be tuple of ints, not {type(size).__name__}") from None
     for s in out:
         if s < 0:
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {list(out)}")
@@ -60,6 +62,8 @@ def _infer(data):
     if isinstance(data, _number):
         arr = np.asarray(data)
         return arr, False
+    if isinstance(data, str):
+        raise ValueError("too many dimensions 'str'")  # noqa: TRY004  (PyTorch's type)
     if isinstance(data, (list, tuple)) or hasattr(data, "__len__"):
         seq = _flatten_tensors(data)
         try:
@@ -67,11 +71,11 @@ def _infer(data):
         except ValueError as e:
             raise ValueError(f"expected sequence of equal-length sequences: {e}") from None
         if arr.dtype == object:
-            raise TypeError(f"Could not infer dtype of {type(_first_leaf(data)).__name__}")
+            raise RuntimeError(f"Could not infer dtype of {type(_first_leaf(data)).__name__}")
         if arr.dtype.kind in "US":
-            raise TypeError("new(): invalid data type 'str'")
+            raise ValueError("too many dimensions 'str'")  # noqa: TRY004  (PyTorch's type)
         return arr, _typed_leaves(data)
-    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    raise RuntimeError(f"Could not infer dtype of {type(data).__name__}")
 
 
 def _flatten_tensors(data):
@@ -119,9 +123,23 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     if isinstance(data, (list, tuple)) and arr.size == 0 and arr.dtype.kind == "f":
         typed = False
     d = _dtype.to_dtype(dtype) if dtype is not None else _default_for(arr, typed)
+    if not typed and d._category == 1 and arr.dtype.kind in "iuf":
+        _check_int_overflow(arr, d)
     arr = np.array(arr, dtype=d.np, copy=True)
     dev = canonical(device if device is not None or not isinstance(data, Tensor) else data.device)
     return _finalize(_host_to(arr, dev), dev, requires_grad)
+
+
+def _check_int_overflow(arr, d):
+    """PyTorch's checked conversion of Python numbers: ints may wrap into unsigned types, floats may not."""
+    if arr.size == 0:
+        return
+    info = np.iinfo(d.np)
+    low = -int(info.max) if arr.dtype.kind in "iu" and info.min == 0 else int(info.min)
+    with np.errstate(invalid="ignore"):
+        bad = np.isnan(arr).any() if arr.dtype.kind == "f" else False
+        if bad or arr.min() < low or arr.max() > info.max:
+            raise RuntimeError(f"value cannot be converted to type {d.name} without overflow")
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -157,17 +175,21 @@ def from_numpy(ndarray):
     if any(s % ndarray.dtype.itemsize for s in ndarray.strides):
         raise ValueError("given numpy array strides not a multiple of the element byte size. Copy the numpy array "
                          "to reallocate the memory.")
-    _dtype.from_numpy_dtype(ndarray.dtype)  # raises for unsupported dtypes
     if not ndarray.dtype.isnative:
         raise ValueError("given numpy array has byte order different from the native byte order. Conversion between "
                          "byte orders is currently not supported.")
+    _dtype.from_numpy_dtype(ndarray.dtype)  # raises for unsupported dtypes
     return _wrap(ndarray)
 
 
 def _factory(fill):
-    def factory(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, pin_memory=False,
-                memory_format=None, names=None):
-        shape = size_arg(size)
+    def factory(*args, size=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+                pin_memory=False, memory_format=None, names=None):
+        if size is not None:
+            if args:
+                raise TypeError(f"{factory.__name__}() got multiple values for argument 'size'")
+            args = (size,)
+        shape = size_arg(args)
         d = _dtype.to_dtype(dtype) if dtype is not None else _dtype._default[0]
         dev = canonical(device)
         return _finalize(fill(dev.xp, shape, d.np), dev, requires_grad, out)
@@ -232,11 +254,16 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     if (step > 0 and start > end) or (step < 0 and start < end):
         raise RuntimeError("upper bound and larger bound inconsistent with step sign")
     n = max(int(math.ceil((end - start) / step)), 0)
-    if d._category >= 2:
-        arr = (start + np.arange(n, dtype=np.float64) * step).astype(d.np)
+    if d._category < 2:
+        # PyTorch casts the bounds and step to the integer type (int64: before sizing too, so a step of 0.1 fails)
+        if d is _dtype.int64:
+            start, end, step = int(start), int(end), int(step)
+            if step == 0:
+                raise ValueError("step must be nonzero")
+            n = max(-((start - end) // step), 0)
+        arr = (int(start) + np.arange(n, dtype=np.int64) * int(step)).astype(d.np)
     else:
-        arr = (int(start) + np.arange(n, dtype=np.int64) * int(step) if all(isinstance(v, int) for v in vals)
-               else np.floor(start + np.arange(n) * step)).astype(d.np) if n else np.zeros(0, d.np)
+        arr = (start + np.arange(n, dtype=np.float64) * step).astype(d.np)
     dev = canonical(device)
     return _finalize(_host_to(arr, dev), dev, requires_grad, out)
 

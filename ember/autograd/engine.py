@@ -146,7 +146,8 @@ def run(roots, retain_graph, create_graph, targets=None, accumulate_into_leaves=
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None)
-            if grads is None:
+            if grads is None:  # every consumer returned None: nothing flows, but dependents must still be released
+                _release_dependents(node, deps, ready, needed)
                 continue
             if node._tensor_pre_hooks:
                 for nr, hooks in node._tensor_pre_hooks.items():
@@ -196,6 +197,15 @@ def run(roots, retain_graph, create_graph, targets=None, accumulate_into_leaves=
     finally:
         grad_mode._state.enabled = prev
     return captured
+
+
+def _release_dependents(node, deps, ready, needed):
+    for nxt, _ in node.next_functions:
+        if nxt is None or (needed is not None and nxt not in needed):
+            continue
+        deps[nxt] -= 1
+        if deps[nxt] == 0:
+            ready.append(nxt)
 
 
 def _num_outputs(node):
