@@ -33,6 +33,9 @@ from ._legacy_types import *  # noqa: F401,F403
 from ._tensor_str import set_printoptions  # noqa: E402
 from .utils.dlpack import from_dlpack, to_dlpack  # noqa: E402
 from . import autograd  # noqa: E402
+from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled, set_detect_anomaly as set_anomaly_enabled  # noqa: E402,F401
+from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled  # noqa: E402
+from . import func  # noqa: E402
 
 
 def is_tensor(obj):

@@ -35,6 +35,8 @@ def size_arg(size):
 def _finalize(arr, device, requires_grad, out=None):
     t = _wrap(arr, device)
     if requires_grad:
+        if t.dtype._category < 2:
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
         t.requires_grad_(True)
     if out is not None:
         from .ops.core import copy_out

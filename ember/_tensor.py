@@ -54,6 +54,7 @@ class Tensor:
     _grad_fn = None
     _output_nr = 0
     _base = None
+    _view_version = None  # version when a differentiable view's grad_fn was last set
     _accumulator = None
     _backward_hooks = None
     _post_accumulate_grad_hooks = None
@@ -243,12 +244,15 @@ class Tensor:
                     "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().")
             return self
         if requires_grad and self.dtype._category < 2:
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError("only Tensors of floating point dtype can require gradients")
         self._requires_grad = bool(requires_grad)
         return self
 
     @property
     def grad_fn(self):
+        if self._view_version is not None and self._view_version != self._vc.value:
+            from .ops.registry import refresh_view
+            refresh_view(self)
         return self._grad_fn
 
     @property
@@ -375,7 +379,11 @@ class Tensor:
 
     def detach_(self):
         if self._base is not None and self._base._requires_grad:
-            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+            raise RuntimeError("Can't detach views in-place. Use detach() instead. If you are using DistributedDataParallel "
+                               "(DDP) for training, and gradient_as_bucket_view is set as True, gradients are views of "
+                               "DDP buckets, and hence detach_() cannot be called on these gradients. To fix this error, "
+                               "please refer to the Optimizer.zero_grad() function in torch/optim/optimizer.py as the "
+                               "solution.")
         self._grad_fn = None
         self._requires_grad = False
         self._output_nr = 0

@@ -78,9 +78,10 @@ def _roots(tensors, grads):
             from .. import tensor as _tensor_fn
             g = _tensor_fn(g, dtype=t.dtype, device=t.device)
         elif g._data.shape != t._data.shape:
-            raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {tuple(g.shape)} and output[0] "
-                               f"has a shape of {tuple(t.shape)}.")
-        node = t._grad_fn if t._grad_fn is not None else grad_accumulator(t)
+            raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and output[0] "
+                               f"has a shape of {t.shape}.")
+        fn = t.grad_fn  # the property: re-derives a stale view's grad_fn
+        node = fn if fn is not None else grad_accumulator(t)
         roots.append((node, t._output_nr, g))
     return roots
 
@@ -213,7 +214,7 @@ def _num_outputs(node):
 
 
 def _call_node(node, grads):
-    if len(grads) > 1 and any(g is None for g in grads):
+    if len(grads) > 1 and getattr(node, "_materialize_grads", True) and any(g is None for g in grads):
         grads = _zero_missing(node, grads)
     if grad_mode._anomaly[0]:
         from . import anomaly_mode
@@ -263,13 +264,13 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if inputs is not None:
         inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
         if not inputs:
-            raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+            raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
         targets = {}
         for i, t in enumerate(inputs):
             targets[_target_key(t)] = i
         captured = run(roots, retain_graph, create_graph, targets=targets, accumulate_into_leaves=True)
         for i, t in enumerate(inputs):  # non-leaf inputs get their gradient stored too
-            if t._grad_fn is not None and i in captured:
+            if t._grad_fn is not None and i in captured and not t._retains_grad:
                 g = captured[i] if create_graph else captured[i].detach()
                 t._grad = accumulate(t._grad, g)
         return
@@ -315,7 +316,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         g = captured.get(targets[_target_key(t)])
         if g is None:
             if not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used in the graph. "
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been used in the graph. "
                                    "Set allow_unused=True if this is the desired behavior.")
             if materialize_grads:
                 from .. import zeros_like

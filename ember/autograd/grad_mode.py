@@ -45,7 +45,10 @@ class _DecoratorContextManager:
                             response = gen.throw(e)
                     else:
                         with self.clone():
-                            response = gen.send(request)
+                            try:
+                                response = gen.send(request)
+                            except StopIteration as e:
+                                return e.value
             return gen_wrapper
 
         @functools.wraps(func)
@@ -117,13 +120,17 @@ class inference_mode(_DecoratorContextManager):
         return super().__new__(cls)
 
     def __enter__(self):
+        from .. import _tensor
         self.prev = (_state.enabled, _state.inference)
+        _tensor._inference_active[0] += 1
         if self.mode:
             _state.enabled, _state.inference = False, True
         else:
             _state.inference = False
 
     def __exit__(self, *exc):
+        from .. import _tensor
+        _tensor._inference_active[0] -= 1
         _state.enabled, _state.inference = self.prev
 
     def clone(self):

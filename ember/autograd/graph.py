@@ -29,12 +29,12 @@ class RemovableHandle:
     _next_id = 0
 
     def __init__(self, hooks_dict):
-        self._hooks = weakref.ref(hooks_dict) if hooks_dict is not None else None
+        self._hooks = hooks_dict
         self.id = RemovableHandle._next_id
         RemovableHandle._next_id += 1
 
     def remove(self):
-        hooks = self._hooks() if self._hooks is not None else None
+        hooks = self._hooks
         if hooks is not None:
             hooks.pop(self.id, None)
 
@@ -77,7 +77,7 @@ class Node:
         return self.op.node_name
 
     def __repr__(self):
-        return f"<{self.name()} object at {hex(id(self))}>"
+        return f"<{self.name().rsplit('::', 1)[-1]} object at {hex(id(self))}>"
 
     @property
     def _saved_tensors(self):
@@ -146,12 +146,14 @@ class Node:
 def _modified_message(t, expected, node):
     typename = _type_name(t)
     shape = list(t.shape)
-    producer = f"output {t._output_nr} of {t._grad_fn.name()}" if t._grad_fn is not None else "a leaf"
+    import re
+    which = (f", which is output {t._output_nr} of {re.sub(r'Backward[0-9]*$', '', t._grad_fn.name())},"
+             if t._grad_fn is not None else "")
     return (f"one of the variables needed for gradient computation has been modified by an inplace "
-            f"operation: [{typename} {shape}], which is {producer}, is at version "
+            f"operation: [{typename} {shape}]{which} is at version "
             f"{t._version_counter.value}; expected version {expected} instead. Hint: enable anomaly "
             f"detection to find the operation that failed to compute its gradient, with "
-            f"torch.autograd.set_detect_anomaly(True).")
+            f"torch.autograd.set_detect_anomaly(True, check_nan=False).")
 
 
 _TYPE_NAMES = {

@@ -567,6 +567,16 @@ def _as_strided_scatter_grad(g, geom, size, stride, offset):
     return g * keep, take_flat(g, index)
 
 
+# the node PyTorch records when an in-place op through a view rebases the view's base
+_copy_slices = defop("copy_slices", _as_strided_scatter.forward, _as_strided_scatter.backward, inputs=False,
+                     node="torch::autograd::CopySlices")
+
+
+def copy_slices(base, src, size, stride, offset):
+    return apply(_copy_slices, base, src, size=tuple(size), stride=tuple(stride), offset=offset,
+                 geometry=geometry(base))
+
+
 def as_strided_scatter(input, src, size, stride, storage_offset=None):
     offset = input.storage_offset() if storage_offset is None else int(storage_offset)
     return apply(_as_strided_scatter, input, src, size=tuple(size), stride=tuple(stride), offset=offset,

@@ -68,6 +68,8 @@ def apply(op, *args, **attrs):
                 device = d
             elif d is not device:
                 return _apply_mixed_devices(op, args, attrs)
+            if a._view_version is not None and a._view_version != a._vc.value:
+                refresh_view(a)
             if a._requires_grad:
                 need_grad = True
             arrays.append(a._data)
@@ -116,6 +118,24 @@ def _make_view(result, base):
     root = base._base if base._base is not None else base
     result._base = root
     result._version_counter = base._version_counter
+    if grad_mode._state.enabled:  # views made under no_grad are not tracked, as in PyTorch
+        result._view_version = result._vc.value
+
+
+def refresh_view(v):
+    """`v`'s base was written in place after v's grad_fn was set: re-derive v from the base, as PyTorch does."""
+    v._view_version = v._vc.value
+    base = v._base
+    if not base._requires_grad:
+        return
+    from . import core
+    prev = grad_mode._state.enabled
+    grad_mode._state.enabled = True
+    try:
+        fresh = core.as_strided(base, v._data.shape, v.stride(), v.storage_offset())
+    finally:
+        grad_mode._state.enabled = prev
+    v._grad_fn, v._output_nr, v._requires_grad = fresh._grad_fn, 0, True
 
 
 def _record(op, args, attrs, results):
@@ -137,8 +157,10 @@ def _record(op, args, attrs, results):
                 next_functions.append(_NO_EDGE)
             if versions is not None:
                 if a._is_inference:
-                    raise RuntimeError("Inference tensors cannot be saved for backward. To work around you can "
-                                       "make a clone to get a normal tensor and use it in autograd.")
+                    raise RuntimeError("Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+                                       "inference mode in computation tracked by autograd. To work around this, you can "
+                                       "make a clone to get a normal tensor and use it in autograd, or use "
+                                       "`torch.no_grad()` instead of `torch.inference_mode()`.")
                 vc = a._vc
                 versions.append(vc.value if vc is not None else a._version_counter.value)
         else:
@@ -256,8 +278,9 @@ def _take_over_graph(self, result):
     size, stride, offset = tuple(self.shape), self.stride(), self.storage_offset()
     # as_strided_scatter's backward reads no saved input, so the old base needs no copy
     old_base = _snapshot(base, copy=False)
-    new_base = core.as_strided_scatter(old_base, result, size, stride, offset)
+    new_base = core.copy_slices(old_base, result, size, stride, offset)
     base._grad_fn, base._output_nr, base._requires_grad = new_base._grad_fn, 0, True
     view = core.as_strided(base, size, stride, offset)
     self._grad_fn, self._output_nr, self._requires_grad = view._grad_fn, 0, True
+    self._view_version = self._vc.value
 

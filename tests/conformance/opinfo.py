@@ -77,8 +77,8 @@ def make_arg(shape, dtype, rng, low=None, high=None, positive=False, nonzero=Fal
         real = real + 1j * rng.uniform(lo, hi, size=shape)
     if dtype == "bfloat16":
         import ml_dtypes
-        return real.astype(ml_dtypes.bfloat16)
-    return real.astype(dtype)
+        return np.asarray(real.astype(ml_dtypes.bfloat16))
+    return np.asarray(real.astype(dtype))  # 0-d arithmetic gives NumPy scalars
 
 
 @dataclasses.dataclass
@@ -167,7 +167,7 @@ def leaves(args, kwargs):
 
 def to_numpy(x):
     if torch is not None and isinstance(x, torch.Tensor):
-        x = x.detach()
+        x = x.detach().resolve_conj()  # torch conjugates lazily
         if x.dtype == torch.bfloat16:
             x = x.float()
         return x.cpu().numpy()
@@ -374,7 +374,7 @@ def _check_backward(op, sample, dtype, rng):
         assert len(t_outs) == len(e_outs), f"{op.name}: differentiable outputs {len(e_outs)} != torch's {len(t_outs)}"
         if not t_outs:
             continue
-        grads_np = [make_arg(o.shape, dtype, rng) for o in t_outs]
+        grads_np = [make_arg(o.shape, dtype_name(o), rng) for o in t_outs]  # each output's own dtype
         t_grads = torch.autograd.grad(t_outs, t_in, [torch.from_numpy(g.copy()) for g in grads_np], allow_unused=True)
         e_grads = ember.autograd.grad(e_outs, e_in, [ember.from_numpy(g.copy()) for g in grads_np], allow_unused=True)
         for i, (eg, tg) in enumerate(zip(e_grads, t_grads)):
