@@ -75,14 +75,6 @@ def is_shared(t):
     return _shared.is_shared(t._data)
 
 
-def is_channels_last(t):
-    if t.ndim != 4:
-        return False
-    n, c, h, w = t.shape
-    s = t.stride()
-    return s[1] == 1 and s[3] == c and s[2] == c * w and (s[0] == c * h * w or n == 1)
-
-
 class UntypedStorage:
     """Bytes behind a tensor: `nbytes()`, `data_ptr()`, `size()`, indexing by byte, `tolist()`."""
 

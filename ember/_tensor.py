@@ -213,9 +213,10 @@ class Tensor:
 
     def is_contiguous(self, memory_format=None):
         data = self._data
-        if memory_format is not None and getattr(memory_format, "name", "") == "channels_last":
-            from . import _storage
-            return _storage.is_channels_last(self)
+        name = getattr(memory_format, "name", "") if memory_format is not None else ""
+        if name in ("channels_last", "channels_last_3d"):
+            from .ops.movement import _is_channels_last
+            return data.ndim == (4 if name == "channels_last" else 5) and _is_channels_last(data.shape, self.stride())
         return _is_contiguous(data.shape, data.strides, data.dtype.itemsize)
 
     def is_shared(self):
@@ -493,6 +494,8 @@ def _wrap_dim(dim, ndim):
 
 
 def _is_contiguous(shape, strides, itemsize):
+    if 0 in shape:
+        return True  # PyTorch calls every empty tensor contiguous
     expected = itemsize
     for size, stride in zip(reversed(shape), reversed(strides)):
         if size == 0:

@@ -75,7 +75,9 @@ def _mul_grad(g, other, i):
     from .registry import needs_input_grad
     if not needs_input_grad(i):
         return None
-    return g * (other.conj() if isinstance(other, Tensor) and other.dtype.is_complex else other)
+    if isinstance(other, Tensor):
+        return g * (other.conj() if other.dtype.is_complex else other)
+    return g * (other.conjugate() if isinstance(other, complex) else other)
 
 
 def _div_grad_x(g, y):
@@ -246,6 +248,8 @@ _to_copy = defop("to_copy", lambda xp, x, dtype, device, src_device: _transfer(x
                  lambda g, out, x, dtype, device, src_device: g.to(src_device), inputs=False, node="ToCopyBackward0",
                  moves_device=True)
 _clone = defop("clone", lambda xp, x: xp.array(x, copy=True),                         lambda g, out, x: g, inputs=False)
+_contiguous = defop("contiguous", lambda xp, x: xp.array(x, copy=True, order="C"),      lambda g, out, x: g, inputs=False,
+                    node="CloneBackward0")
 _copy_from = defop("copy_", lambda xp, x, src, dtype: xp.broadcast_to(xp.asarray(src).astype(dtype, copy=False), x.shape),
                    lambda g, out, x, src, dtype: (None, g), inputs=False, node="CopyBackwards")
 _fill = defop("fill", lambda xp, x, value: xp.full(x.shape, value, dtype=x.dtype),
@@ -449,11 +453,11 @@ def reshape(self, *shape):
     shape = infer_shape(_shape_arg(shape), self._data.size)
     data = self._data
     src = self
-    if self._device.type == "cpu" and shape != data.shape:
+    if shape != data.shape and not data.flags.c_contiguous:
         try:
             np.reshape(data, shape, copy=False)
         except ValueError:
-            src = clone(self)  # not viewable: reshape copies, as in PyTorch
+            src = apply(_contiguous, self)  # not viewable: reshape copies (C order), as in PyTorch
     return apply(_view, src, shape=shape, in_shape=data.shape)
 
 
@@ -652,15 +656,6 @@ def type_as(self, other):
     return to(self, other.dtype)
 
 
-def contiguous(self, memory_format=None):
-    if memory_format is not None and getattr(memory_format, "name", "") == "channels_last":
-        from . import movement
-        return movement.to_channels_last(self)
-    if self.is_contiguous():
-        return self
-    return clone(self)
-
-
 register_methods({
     "add": add, "sub": sub, "subtract": sub, "mul": mul, "multiply": mul, "div": div, "divide": div,
     "true_divide": lambda self, other: div(self, other), "neg": neg, "negative": neg,
@@ -684,7 +679,7 @@ register_methods({
     "bfloat16": _caster(_dtype.bfloat16), "long": _caster(_dtype.int64), "int": _caster(_dtype.int32),
     "short": _caster(_dtype.int16), "char": _caster(_dtype.int8), "byte": _caster(_dtype.uint8),
     "bool": _caster(_dtype.bool), "cfloat": _caster(_dtype.complex64), "cdouble": _caster(_dtype.complex128),
-    "clone": clone, "copy_": copy_, "fill_": fill_, "zero_": zero_, "contiguous": contiguous,
+    "clone": clone, "copy_": copy_, "fill_": fill_, "zero_": zero_,
     "sum": sum, "view": view, "reshape": reshape, "expand": expand, "as_strided": as_strided,
     "as_strided_scatter": as_strided_scatter,
     "view_as": lambda self, other: view(self, other.shape), "reshape_as": lambda self, other: reshape(self, other.shape),
