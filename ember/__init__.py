@@ -6,6 +6,11 @@
 """
 __version__ = "0.1.0"
 
+import warnings as _warnings
+
+# NumPy warns on log(0), 0/0 and overflow; PyTorch never does (nan/inf are values). Only ember's own frames.
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember\.")
+
 from . import _dtype
 from ._dtype import *  # noqa: F401,F403  (dtype objects, promotion, finfo/iinfo)
 from ._device import device
@@ -19,7 +24,7 @@ from ._creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, emp
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, inference_mode, is_grad_enabled,
                                  is_inference_mode_enabled)
 from .ops.core import (add, sub, sub as subtract, mul, mul as multiply, div, div as divide, neg, neg as negative,
-                       clone, sum, as_strided, as_strided_scatter, reshape)
+                       neg_, neg_ as negative_, clone, sum, as_strided, as_strided_scatter, reshape)
 from .ops import core as _core_ops
 from .ops.pointwise import *  # noqa: F401,F403
 from .ops.reduce import *  # noqa: F401,F403

@@ -63,12 +63,27 @@ def float_dtype(t):
 # ---------------------------------------------------------------------------
 # arithmetic primitives
 # fmt: off
-_add = defop("add", lambda xp, x, y, dtype: xp.add(x, y, dtype=dtype, casting="unsafe"),          lambda g, out, x, y, dtype: (g, g), inputs=False)
-_sub = defop("sub", lambda xp, x, y, dtype: xp.subtract(x, y, dtype=dtype, casting="unsafe"),     lambda g, out, x, y, dtype: (g, -g), inputs=False)
-_mul = defop("mul", lambda xp, x, y, dtype: xp.multiply(x, y, dtype=dtype, casting="unsafe"),     lambda g, out, x, y, dtype: (_mul_grad(g, y, 0), _mul_grad(g, x, 1)))
-_div = defop("div", lambda xp, x, y, dtype: xp.true_divide(x, y, dtype=dtype, casting="unsafe"),  lambda g, out, x, y, dtype: (_div_grad_x(g, y), _div_grad_y(g, x, y)))
+_add = defop("add", lambda xp, x, y, dtype: _arith(xp.add, x, y, dtype),          lambda g, out, x, y, dtype: (g, g), inputs=False)
+_sub = defop("sub", lambda xp, x, y, dtype: _arith(xp.subtract, x, y, dtype),     lambda g, out, x, y, dtype: (g, -g), inputs=False)
+_mul = defop("mul", lambda xp, x, y, dtype: _arith(xp.multiply, x, y, dtype),     lambda g, out, x, y, dtype: (_mul_grad(g, y, 0), _mul_grad(g, x, 1)))
+_div = defop("div", lambda xp, x, y, dtype: _arith(xp.true_divide, x, y, dtype),  lambda g, out, x, y, dtype: (_div_grad_x(g, y), _div_grad_y(g, x, y)))
 _neg = defop("neg", lambda xp, x: xp.negative(x),                               lambda g, out, x: -g, inputs=False)
 # fmt: on
+
+
+def _arith(ufunc, x, y, dtype):
+    """ufunc(x, y) computed in `dtype` (the promoted dtype; NumPy's own promotion is not used)."""
+    if dtype.kind == "V" or getattr(x, "dtype", dtype).kind == "V" or getattr(y, "dtype", dtype).kind == "V":
+        # ml_dtypes' bfloat16 loops take only bfloat16 operands: cast first
+        return ufunc(_as(x, dtype), _as(y, dtype))
+    return ufunc(x, y, dtype=dtype, casting="unsafe")
+
+
+def _as(a, dtype):
+    dt = getattr(a, "dtype", None)
+    if dt is None:
+        return np.array(a).astype(dtype)
+    return a if dt == dtype else a.astype(dtype)
 
 
 def _mul_grad(g, other, i):
@@ -103,12 +118,16 @@ def add(input, other, *, alpha=1, out=None):
 
 def sub(input, other, *, alpha=1, out=None):
     _check_number(other, "sub")
-    if input.dtype is _dtype.bool if isinstance(input, Tensor) else False:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
-                           "Use the `^` or `logical_xor()` operator instead.")
+    _check_sub_bool(input, other)
     if alpha != 1:
         other = other * alpha
     return _binary(_sub, input, other, out)
+
+
+def _check_sub_bool(a, b):
+    if any(x.dtype is _dtype.bool if isinstance(x, Tensor) else isinstance(x, bool) for x in (a, b)):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to "
+                           "invert a mask, use the `~` or `logical_not()` operator instead.")
 
 
 def mul(input, other, *, out=None):
@@ -136,17 +155,10 @@ def neg(input, *, out=None):
 
 def _binary(op, a, b, out=None):
     d = result_dtype(a, b)
-    if d is _dtype.bfloat16:
-        a, b = _bf16_scalar(a), _bf16_scalar(b)
     if not isinstance(a, Tensor):
         a, b = b, a  # only reached for reflected scalar ops; callers keep order via rsub/rdiv
         return _finish(apply(op, b, a, dtype=d.np), out)
     return _finish(apply(op, a, b, dtype=d.np), out)
-
-
-def _bf16_scalar(x):
-    # ml_dtypes' ufunc loops refuse Python numbers: give them a 0-d bfloat16 array
-    return x if isinstance(x, Tensor) else np.array(x).astype(_dtype.bfloat16.np)
 
 
 def _finish(result, out):
@@ -182,6 +194,7 @@ def copy_out(result, out):
 
 
 def _rsub(self, other):
+    _check_sub_bool(self, other)
     return sub(as_tensor_arg(other, self), self) if not isinstance(other, _number) else _binary_rev(_sub, other, self)
 
 
@@ -209,8 +222,6 @@ def _inplace_binary(op, self, other, alpha=1):
     d = result_dtype(self, other)
     from .registry import check_inplace_dtype
     check_inplace_dtype(self.dtype, d)
-    if d is _dtype.bfloat16:
-        other = _bf16_scalar(other)
     return apply_inplace(op, self, other, dtype=d.np)
 
 
@@ -219,6 +230,7 @@ def add_(self, other, *, alpha=1):
 
 
 def sub_(self, other, *, alpha=1):
+    _check_sub_bool(self, other)
     return _inplace_binary(_sub, self, other, alpha)
 
 
