@@ -34,6 +34,7 @@ from .ops.linalg import *  # noqa: F401,F403
 from .ops.creation import *  # noqa: F401,F403
 from ._random import *  # noqa: F401,F403
 from ._legacy_types import *  # noqa: F401,F403
+from ._settings import *  # noqa: F401,F403
 
 from ._tensor_str import set_printoptions  # noqa: E402
 from .utils.dlpack import from_dlpack, to_dlpack  # noqa: E402
@@ -60,14 +61,36 @@ def true_divide(input, other, *, out=None):
     return div(input, other, out=out)
 
 
-_LAZY_SUBMODULES = {"nn", "optim", "utils", "linalg", "fft", "special", "testing", "cuda", "accelerator", "version",
+_LAZY_SUBMODULES = {"cpu", "nn", "optim", "utils", "linalg", "fft", "special", "testing", "cuda", "accelerator", "version",
                     "backends", "func", "random", "multiprocessing", "distributions", "amp", "jit", "onnx",
                     "profiler", "compiler", "serialization", "hub", "library", "overrides", "types", "return_types"}
 
 
+# torch.<name> functions that live in nn.functional (loaded with nn on first use)
+_FROM_NN_FUNCTIONAL = {
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "conv_tbc",
+    "dropout", "dropout_", "alpha_dropout", "alpha_dropout_", "feature_alpha_dropout", "feature_alpha_dropout_",
+    "feature_dropout", "feature_dropout_", "batch_norm", "layer_norm", "group_norm", "instance_norm", "rms_norm",
+    "embedding", "embedding_bag", "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "native_channel_shuffle",
+    "prelu", "selu", "selu_", "celu", "celu_", "rrelu", "rrelu_", "hardshrink", "threshold", "threshold_",
+    "kl_div", "ctc_loss", "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss",
+    "triplet_margin_loss", "poisson_nll_loss", "binary_cross_entropy_with_logits", "cosine_similarity",
+    "pairwise_distance", "pdist", "max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "avg_pool1d",
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "bilinear", "constant_pad_nd", "grid_sampler", "affine_grid_generator",
+}
+_NN_NAME = {"constant_pad_nd": "pad", "affine_grid_generator": "affine_grid", "grid_sampler": "grid_sample",
+            "feature_dropout": "dropout2d", "feature_dropout_": "dropout2d"}
+
+
 def __getattr__(name):
     # heavy or optional submodules load on first use, so `import ember` stays fast
+    import importlib
     if name in _LAZY_SUBMODULES:
-        import importlib
         return importlib.import_module("." + name, __name__)
+    if name in _FROM_NN_FUNCTIONAL:
+        F = importlib.import_module(".nn.functional", __name__)
+        fn = getattr(F, _NN_NAME.get(name, name.rstrip("_") if name.endswith("_") and not hasattr(F, name) else name),
+                     None)
+        if fn is not None:
+            return fn
     raise AttributeError(f"module 'torch' has no attribute '{name}' (ember does not provide torch.{name} yet)")
