@@ -78,6 +78,8 @@ _FROM_NN_FUNCTIONAL = {
     "pairwise_distance", "pdist", "max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices", "avg_pool1d",
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "bilinear", "constant_pad_nd", "grid_sampler", "affine_grid_generator",
 }
+_NN_TORCH_NAMES = {"native_batch_norm", "native_layer_norm", "embedding_renorm_", "native_group_norm",
+                   "native_dropout", "native_norm"}
 _NN_NAME = {"constant_pad_nd": "pad", "affine_grid_generator": "affine_grid", "grid_sampler": "grid_sample",
             "feature_dropout": "dropout2d", "feature_dropout_": "dropout2d"}
 
@@ -87,8 +89,10 @@ def __getattr__(name):
     import importlib
     if name in _LAZY_SUBMODULES:
         return importlib.import_module("." + name, __name__)
-    if name in _FROM_NN_FUNCTIONAL:
+    if name in _FROM_NN_FUNCTIONAL or name in _NN_TORCH_NAMES:
         F = importlib.import_module(".nn.functional", __name__)
+        if name in F.TORCH_NAMESPACE:
+            return F.TORCH_NAMESPACE[name]
         fn = getattr(F, _NN_NAME.get(name, name.rstrip("_") if name.endswith("_") and not hasattr(F, name) else name),
                      None)
         if fn is not None:

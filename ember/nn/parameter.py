@@ -79,6 +79,9 @@ class UninitializedParameter(UninitializedTensorMixin, Parameter):
 
     cls_to_become = Parameter
 
+    def __init__(self, requires_grad=True, device=None, dtype=None):
+        pass
+
     def __new__(cls, requires_grad=True, device=None, dtype=None):
         from .. import empty, get_default_dtype
         t = Parameter.__new__(cls, empty(0, device=device, dtype=dtype), requires_grad)
@@ -88,6 +91,9 @@ class UninitializedParameter(UninitializedTensorMixin, Parameter):
 
 class UninitializedBuffer(UninitializedTensorMixin, Tensor):
     cls_to_become = Tensor
+
+    def __init__(self, requires_grad=False, device=None, dtype=None):
+        pass
 
     def __new__(cls, requires_grad=False, device=None, dtype=None):
         from .. import empty, get_default_dtype
