@@ -2,6 +2,7 @@
 from .. import _dtype
 from .._creation import tensor, zeros_like
 from . import _functional
+from ._functional import _check_differentiable, _check_lr
 from .optimizer import Optimizer
 
 __all__ = ["Adam", "AdamW"]
@@ -20,8 +21,8 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=False, *,
                  foreach=None, maximize=False, capturable=False, differentiable=False, fused=None,
                  decoupled_weight_decay=False):
-        if not 0.0 <= float(lr):
-            raise ValueError(f"Invalid learning rate: {lr}")
+        _check_lr(lr)
+        _check_differentiable(type(self).__name__, differentiable)
         if not 0.0 <= eps:
             raise ValueError(f"Invalid epsilon value: {eps}")
         if not 0.0 <= betas[0] < 1.0:

@@ -1,6 +1,7 @@
 """SGD with momentum, dampening, Nesterov, weight decay and maximize."""
 from .._tensor import _wrap
 from . import _functional
+from ._functional import _check_differentiable, _check_lr
 from .optimizer import Optimizer, required
 
 __all__ = ["SGD"]
@@ -17,8 +18,9 @@ class SGD(Optimizer):
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0, nesterov=False, *, maximize=False,
                  foreach=None, differentiable=False, fused=None):
-        if lr is not required and lr < 0.0:
-            raise ValueError(f"Invalid learning rate: {lr}")
+        if lr is not required:
+            _check_lr(lr)
+        _check_differentiable("SGD", differentiable)
         if momentum < 0.0:
             raise ValueError(f"Invalid momentum value: {momentum}")
         if weight_decay < 0.0:
