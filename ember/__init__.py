@@ -79,9 +79,8 @@ _FROM_NN_FUNCTIONAL = {
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "bilinear", "constant_pad_nd", "grid_sampler", "affine_grid_generator",
 }
 _NN_TORCH_NAMES = {"native_batch_norm", "native_layer_norm", "embedding_renorm_", "native_group_norm",
-                   "native_dropout", "native_norm"}
-_NN_NAME = {"constant_pad_nd": "pad", "affine_grid_generator": "affine_grid", "grid_sampler": "grid_sample",
-            "feature_dropout": "dropout2d", "feature_dropout_": "dropout2d"}
+                   "native_dropout", "native_norm", "feature_dropout", "feature_dropout_"}
+_NN_NAME = {"constant_pad_nd": "pad", "affine_grid_generator": "affine_grid", "grid_sampler": "grid_sample"}
 
 
 def __getattr__(name):

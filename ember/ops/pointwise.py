@@ -115,6 +115,20 @@ _ERF32_Q = np.array([-1.45660718464996e-05, -2.13374055278905e-04, -1.6828269743
 
 
 def _erf32(xp, x):
+    if x.size > _ERF_BLOCK and xp is np:
+        # twelve passes over the data: run them per cache-sized block
+        flat = np.ascontiguousarray(x).reshape(-1)
+        out = np.empty_like(flat)
+        for i in range(0, flat.size, _ERF_BLOCK):
+            out[i:i + _ERF_BLOCK] = _erf32_block(xp, flat[i:i + _ERF_BLOCK])
+        return out.reshape(x.shape)
+    return _erf32_block(xp, x)
+
+
+_ERF_BLOCK = 1 << 16
+
+
+def _erf32_block(xp, x):
     x = xp.clip(x, -4.0, 4.0)
     x2 = x * x
     p = xp.full_like(x, _ERF32_P[0])
@@ -495,7 +509,7 @@ _tanh_bw      = defop("tanh_backward",      _tanh_bw_fwd,
                       lambda gg, _, g, out: (gg * (1 - out * out), -2 * gg * g * out))
 _sigmoid_bw   = defop("sigmoid_backward",   _sigmoid_bw_fwd,
                       lambda gg, _, g, out: (gg * out * (1 - out), gg * g * (1 - 2 * out)))
-_threshold_bw = defop("threshold_backward", lambda xp, g, out: xp.where(out > 0, g, xp.zeros((), g.dtype)),
+_threshold_bw = defop("threshold_backward", lambda xp, g, out: xp.multiply(g, out > 0, dtype=g.dtype),
                       lambda gg, _, g, out: (apply(_threshold_bw, gg, out), out * 0), node="ThresholdBackwardBackward0")
 # fmt: on
 
@@ -1631,3 +1645,15 @@ _METHODS.update({
     "__invert__": lambda self: bitwise_not(self), "__abs__": lambda self: abs(self),
 })
 register_methods(_METHODS)
+
+
+def _nn_method(name):
+    # Tensor methods whose definition lives in nn.functional (loaded on first use, not at import)
+    def method(self, *args, **kwargs):
+        from ..nn import functional
+        return getattr(functional, name)(self, *args, **kwargs)
+    method.__name__ = name
+    return method
+
+
+register_methods({"hardshrink": _nn_method("hardshrink"), "prelu": _nn_method("prelu")})
