@@ -22,6 +22,8 @@ class MetaArray(np.ndarray):
             return out[0] if len(out) == 1 else out
         if method == "at":
             return None
+        if ufunc is np.matmul and method == "__call__" and not kwargs:
+            return _matmul(*inputs)  # the generic gufunc path below would really multiply the stand-ins
         arrays = [_stand_in(x) for x in inputs]
         if method != "__call__" or ufunc.signature is not None:
             # reductions, accumulations and gufuncs (matmul): NumPy's rules on the zero-strided stand-ins
@@ -73,6 +75,25 @@ def empty(shape, dtype=float, **_):
     buf = np.zeros(1, dtype=dtype)
     arr = np.lib.stride_tricks.as_strided(buf, shape=shape, strides=(0,) * len(shape), writeable=False)
     return arr.view(MetaArray)
+
+
+def _matmul(a, b):
+    """np.matmul's result shape and dtype, computed from the shapes alone."""
+    sa, sb = np.shape(a), np.shape(b)
+    if not sa or not sb:
+        raise ValueError("matmul: Input operand does not have enough dimensions")
+    a2 = (1,) + sa if len(sa) == 1 else sa
+    b2 = sb + (1,) if len(sb) == 1 else sb
+    if a2[-1] != b2[-2]:
+        raise ValueError("matmul: Input operand 1 has a mismatch in its core dimension 0, with gufunc signature "
+                         f"(n?,k),(k,m?)->(n?,m?) (size {b2[-2]} is different from {a2[-1]})")
+    shape = np.broadcast_shapes(a2[:-2], b2[:-2]) + (a2[-2], b2[-1])
+    if len(sb) == 1:
+        shape = shape[:-1]
+    if len(sa) == 1:
+        shape = shape[:-2] + shape[-1:] if len(sb) != 1 else shape[:-1]
+    dtype = np.matmul(np.zeros((1, 1), np.asarray(a).dtype), np.zeros((1, 1), np.asarray(b).dtype)).dtype
+    return empty(shape, dtype)
 
 
 def _stand_in(x):

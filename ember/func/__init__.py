@@ -463,54 +463,16 @@ def _named(module, kind):
 
 def functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *, tie_weights=True, strict=False):
     """Call `module` with some parameters and buffers replaced by the given tensors (restored afterwards)."""
+    from ..nn.utils.stateless import _functional_call
     if isinstance(parameter_and_buffer_dicts, dict):
-        values = dict(parameter_and_buffer_dicts)
+        values = parameter_and_buffer_dicts
     elif isinstance(parameter_and_buffer_dicts, (list, tuple)):
-        values = {}
-        seen = set()
-        dup = []
-        for d in parameter_and_buffer_dicts:
-            for k in d:
-                if k in seen:
-                    dup.append(k)
-                seen.add(k)
-            values.update(d)
+        keys = [k for d in parameter_and_buffer_dicts for k in d]
+        dup = sorted({k for k in keys if keys.count(k) > 1})
         if dup:
             raise ValueError(f"{dup} appeared in multiple dictionaries; behavior of functional call is ambiguous")
+        values = {k: v for d in parameter_and_buffer_dicts for k, v in d.items()}
     else:
         raise ValueError(f"Expected parameter_and_buffer_dicts to be a dict, or a list/tuple of dicts, "  # noqa: TRY004
                          f"but got {type(parameter_and_buffer_dicts)}")
-    named = _named(module, "named_parameters") + _named(module, "named_buffers")
-    if tie_weights:  # a replacement of a tied tensor replaces all its names
-        by_id = {}
-        for name, t in named:
-            by_id.setdefault(id(t), []).append(name)
-        for name, t in named:
-            if name in values:
-                for other in by_id[id(t)]:
-                    if other not in values:
-                        values[other] = values[name]
-    if strict:
-        names = {n for n, _ in named}
-        missing = sorted(names - set(values))
-        unexpected = sorted(set(values) - names)
-        if missing or unexpected:
-            parts = []
-            if unexpected:
-                parts.append(f"Unexpected key(s): {', '.join(map(repr, unexpected))}.")
-            if missing:
-                parts.append(f"Missing key(s): {', '.join(map(repr, missing))}.")
-            raise RuntimeError(f"Error(s) in reparametrizing for {type(module).__name__}:\n\t" + "\n\t".join(parts))
-    if args is None:
-        args = ()
-    elif not isinstance(args, tuple):
-        args = (args,)
-    kwargs = kwargs or {}
-    originals = []
-    try:
-        for name, value in values.items():
-            originals.append((name, _swap(module, name, value)))
-        return module(*args, **kwargs)
-    finally:
-        for name, old in reversed(originals):
-            _swap(module, name, old)
+    return _functional_call(module, values, args, kwargs, tie_weights=tie_weights, strict=strict)

@@ -184,11 +184,19 @@ class ModuleList(Module):
         return self
 
     def __repr__(self):
+        # consecutive identical children print once, as "(0-2): 3 x Linear(...)" (PyTorch's compact form)
         if not self._modules:
             return self._get_name() + "()"
-        lines = []
-        for key, module in self._modules.items():
-            lines.append("(" + key + "): " + _addindent(repr(module), 2))
+        reprs = [repr(m) for m in self._modules.values()]
+        lines, start = [], 0
+        for i in range(1, len(reprs) + 1):
+            if i == len(reprs) or reprs[i] != reprs[start]:
+                body = _addindent(reprs[start], 2)
+                if i - start == 1:
+                    lines.append(f"({start}): {body}")
+                else:
+                    lines.append(f"({start}-{i - 1}): {i - start} x {body}")
+                start = i
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 
 
@@ -297,8 +305,6 @@ class ParameterList(Module):
                 lines.append(f"  ({k}): Object of type: {type(p).__name__}")
         return "\n".join(lines)
 
-    def __repr__(self):
-        return self._get_name() + "(\n" + self.extra_repr() + "\n)" if len(self) else self._get_name() + "()"
 
 
 class ParameterDict(Module):
@@ -354,7 +360,12 @@ class ParameterDict(Module):
             del self[k]
 
     def update(self, parameters):
-        items = parameters.items() if hasattr(parameters, "items") else parameters
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            items = parameters.items()
+        elif hasattr(parameters, "items"):
+            items = sorted(parameters.items())  # PyTorch sorts plain mappings by key
+        else:
+            items = parameters
         for k, v in items:
             self[k] = v
 
@@ -363,11 +374,9 @@ class ParameterDict(Module):
         for k, p in self.items():
             size_str = "x".join(str(s) for s in p.size())
             kind = "Parameter" if isinstance(p, Parameter) else "Tensor"
-            lines.append(f"  ({k}): {kind} containing: [{p.dtype} of size {size_str}]")
+            lines.append(f"  ({k}): {kind} containing: [{p.type()} of size {size_str}]")
         return "\n".join(lines)
 
-    def __repr__(self):
-        return self._get_name() + "(\n" + self.extra_repr() + "\n)" if len(self) else self._get_name() + "()"
 
 
 _ = (islice,)

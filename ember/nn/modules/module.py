@@ -139,7 +139,7 @@ class Module:
         if hasattr(self, name) and name not in self._buffers:
             raise KeyError(f"attribute '{name}' already exists")
         if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer '{name}' (torch Tensor or None required)")
+            raise TypeError(f"cannot assign '{_typename(tensor)}' object to buffer '{name}' (torch Tensor or None required)")
         for hook in _global_buffer_registration_hooks.values():
             out = hook(self, name, tensor)
             if out is not None:
@@ -160,7 +160,7 @@ class Module:
             self._parameters[name] = None
             return
         if not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter '{name}' "
+            raise TypeError(f"cannot assign '{_typename(param)}' object to parameter '{name}' "
                             "(torch.nn.Parameter or None required)")
         if param.grad_fn is not None:
             raise ValueError(f"Cannot assign non-leaf Tensor to parameter '{name}'. Model parameters must be created "
@@ -226,6 +226,8 @@ class Module:
     def get_buffer(self, target):
         module_path, _, name = target.rpartition(".")
         mod = self.get_submodule(module_path)
+        if not hasattr(mod, name):
+            raise AttributeError(f"{mod._get_name()} has no attribute `{name}`")
         if name not in mod._buffers:
             raise AttributeError(f"`{name}` is not a buffer")
         return mod._buffers[name]
@@ -260,7 +262,7 @@ class Module:
             return
         if params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter '{name}' "
+                raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
                                 "(torch.nn.Parameter or None expected)")
             self.register_parameter(name, value)
             return
@@ -277,14 +279,14 @@ class Module:
             return
         if modules is not None and name in modules:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as child module '{name}' "
+                raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
                                 "(torch.nn.Module or None expected)")
             modules[name] = value
             return
         buffers = d.get("_buffers")
         if isinstance(value, Buffer) or (buffers is not None and name in buffers):
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
                                 "(torch.nn.Buffer, torch.Tensor or None expected)")
             if isinstance(value, Buffer):
                 persistent = value.persistent
@@ -494,19 +496,18 @@ class Module:
     # calling
 
     def _call_impl(self, *args, **kwargs):
-        if not (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or self._backward_pre_hooks
-                or _global_forward_hooks or _global_forward_pre_hooks or _global_backward_hooks
-                or _global_backward_pre_hooks):
-            depth = getattr(_call_state, "depth", 0)
-            _call_state.depth = depth + 1
-            try:
-                return self.forward(*args, **kwargs)
-            except Exception as e:
-                _add_module_context(e, self, args, depth)
-                raise
-            finally:
-                _call_state.depth = depth
-        return _call_with_hooks(self, args, kwargs)
+        hooked = (self._forward_hooks or self._forward_pre_hooks or self._backward_hooks or self._backward_pre_hooks
+                  or _global_forward_hooks or _global_forward_pre_hooks or _global_backward_hooks
+                  or _global_backward_pre_hooks)
+        depth = getattr(_call_state, "depth", 0)
+        _call_state.depth = depth + 1
+        try:
+            return _call_with_hooks(self, args, kwargs) if hooked else self.forward(*args, **kwargs)
+        except Exception as e:
+            _add_module_context(e, self, args, kwargs, depth)
+            raise
+        finally:
+            _call_state.depth = depth
 
     def __call__(self, *args, **kwargs):
         if self._compiled_call_impl is not None:
@@ -646,8 +647,8 @@ class Module:
                 continue
             if is_lazy(param):
                 param.materialize(input_param.shape)
-            if not is_lazy(param) and input_param.ndim == 0 and param.ndim == 1 and param.shape[0] == 1:
-                input_param = input_param.reshape(1)  # PyTorch's BC rule for 0-dim saved as 1-elem
+            if not is_lazy(param) and param.ndim == 0 and input_param.ndim == 1:
+                input_param = input_param[0]  # PyTorch's BC rule: 0-dim params were once saved with shape (1,)
             if not is_lazy(param) and tuple(input_param.shape) != tuple(param.shape):
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape {input_param.shape} from "
                                   f"checkpoint, the shape in current model is {param.shape}.")
@@ -748,6 +749,11 @@ class Module:
         return main_str + ")"
 
 
+def _typename(obj):
+    from ..._settings import typename
+    return typename(obj)
+
+
 def _check_member_name(name, kind):
     if not isinstance(name, str):
         raise TypeError(f"{kind} name should be a string. Got {type(name).__name__}")
@@ -767,29 +773,40 @@ def _remove_from(module, name, d, *tables):
     d.pop(name, None)
 
 
-def _add_module_context(exc, module, args, depth):
-    """Say which module (by its path in the outermost model) failed and what shapes it received."""
-    path = getattr(exc, "_ember_module_chain", None)
-    if path is None:
-        shapes = [tuple(a.shape) for a in args if isinstance(a, Tensor)]
+def _describe_inputs(args, kwargs):
+    """'(3, 8) float32, mask=(3,) bool, 2': the shapes and dtypes of a call's tensor inputs (others by type)."""
+    def one(a):
+        if isinstance(a, Tensor):
+            return f"{tuple(a.shape)} {str(a.dtype).removeprefix('torch.')}"
+        if isinstance(a, (tuple, list)) and any(isinstance(x, Tensor) for x in a):
+            return "(" + ", ".join(one(x) for x in a) + ")"
+        return type(a).__name__
+    return ", ".join([one(a) for a in args] + [f"{k}={one(v)}" for k, v in kwargs.items()])
+
+
+def _add_module_context(exc, module, args, kwargs, depth):
+    """Say which module (by its path in the outermost model) failed and what inputs it received."""
+    chain = getattr(exc, "_ember_module_chain", None)
+    if chain is None:
         exc._ember_module_chain = [module]
-        exc._ember_input_shapes = shapes
+        exc._ember_inputs = _describe_inputs(args, kwargs)
     else:
-        path.append(module)
+        chain.append(module)
     if depth == 0:  # outermost call: name the innermost module by its dotted path
-        chain = exc._ember_module_chain
-        inner = chain[0]
+        inner = exc._ember_module_chain[0]
         name = next((n for n, m in module.named_modules() if m is inner), "")
         where = f"'{name}' ({type(inner).__name__})" if name else f"{type(inner).__name__} (the model itself)"
         extra = getattr(inner, "extra_repr", lambda: "")()
         note = f"ember: raised in module {where}" + (f" [{extra}]" if extra else "")
-        note += f", called with input shapes {exc._ember_input_shapes}"
+        note += f", called with inputs: {exc._ember_inputs}"
+        del exc._ember_module_chain, exc._ember_inputs  # the exception may be raised again, elsewhere
         if hasattr(exc, "add_note"):
             exc.add_note(note)
 
 
 def _call_with_hooks(module, args, kwargs):
-    for hook_id, hook in itertools.chain(_global_forward_pre_hooks.items(), module._forward_pre_hooks.items()):
+    # iterate over snapshots: a hook may remove itself (lazy modules do)
+    for hook_id, hook in [*_global_forward_pre_hooks.items(), *module._forward_pre_hooks.items()]:
         if hook_id in module._forward_pre_hooks_with_kwargs:
             out = hook(module, args, kwargs)
             if out is not None:
@@ -807,8 +824,22 @@ def _call_with_hooks(module, args, kwargs):
         from . import _backward_hooks
         bw = _backward_hooks.BackwardHook(module)
         args = bw.setup_input_hook(args)
-    result = module.forward(*args, **kwargs)
-    for hook_id, hook in itertools.chain(_global_forward_hooks.items(), module._forward_hooks.items()):
+    try:
+        result = module.forward(*args, **kwargs)
+    except Exception:
+        # always_call hooks run even when forward raised (with result None), as in PyTorch
+        for hook_id, hook in itertools.chain(_global_forward_hooks.items(), module._forward_hooks.items()):
+            if hook_id in _global_forward_hooks_always_called or hook_id in module._forward_hooks_always_called:
+                try:
+                    if hook_id in module._forward_hooks_with_kwargs:
+                        hook(module, args, kwargs, None)
+                    else:
+                        hook(module, args, None)
+                except Exception as hook_error:
+                    warnings.warn("forward hook with ``always_call=True`` raised an exception that was silenced "
+                                  f"as another error was raised in forward: {hook_error}", stacklevel=2)
+        raise
+    for hook_id, hook in [*_global_forward_hooks.items(), *module._forward_hooks.items()]:
         if hook_id in module._forward_hooks_with_kwargs:
             out = hook(module, args, kwargs, result)
         else:
