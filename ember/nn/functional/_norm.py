@@ -224,7 +224,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         raise RuntimeError("running_mean must be defined in evaluation mode")
     _check_float(input, "batch_norm")
     c = input.shape[1]
-    for t, name in ((weight, "weight"), (bias, "bias"), (running_mean, "running_mean"), (running_var, "running_var")):
+    # PyTorch checks the running stats first, so its message names running_mean
+    for t, name in ((running_mean, "running_mean"), (running_var, "running_var"), (weight, "weight"), (bias, "bias")):
         _check_param(input, t, name, c)
     return _batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps)[0]
 
@@ -263,7 +264,8 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         raise RuntimeError("Expected running_mean and running_var to be defined when use_input_stats is false")
     _check_float(input, "batch_norm")
     n, c = input.shape[0], input.shape[1]
-    for t, name in ((weight, "weight"), (bias, "bias"), (running_mean, "running_mean"), (running_var, "running_var")):
+    # PyTorch checks the running stats first, so its message names running_mean
+    for t, name in ((running_mean, "running_mean"), (running_var, "running_var"), (weight, "weight"), (bias, "bias")):
         _check_param(input, t, name, c)
     if not use_input_stats:
         return _batch_norm(input, running_mean, running_var, weight, bias, False, momentum, eps)[0]
