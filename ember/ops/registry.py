@@ -77,7 +77,12 @@ def apply(op, *args, **attrs):
             arrays.append(a)
     if device is None:
         raise TypeError(f"{op.name}: expected at least one Tensor argument")
-    out = op.forward(device.xp, *arrays, **attrs)
+    try:
+        out = op.forward(device.xp, *arrays, **attrs)
+    except ValueError as e:  # NumPy's broadcast failure, in PyTorch's words and exception type
+        if "broadcast" in str(e):
+            raise RuntimeError(_broadcast_message(arrays)) from None
+        raise
     if op.moves_device:
         device = attrs["device"]
     record = need_grad and grad_mode._state.enabled and op.backward is not None
@@ -98,6 +103,18 @@ def apply(op, *args, **attrs):
         for hook in HOOKS:
             hook(op, args, attrs, result)
     return result
+
+
+def _broadcast_message(arrays):
+    shapes = [a.shape for a in arrays if hasattr(a, "shape")]
+    for i in range(len(shapes)):
+        for j in range(i + 1, len(shapes)):
+            a, b = shapes[i], shapes[j]
+            for k in range(1, min(len(a), len(b)) + 1):
+                if a[-k] != b[-k] and a[-k] != 1 and b[-k] != 1:
+                    return (f"The size of tensor a ({a[-k]}) must match the size of tensor b ({b[-k]}) at "
+                            f"non-singleton dimension {max(len(a), len(b)) - k}")
+    return f"shapes {[list(s) for s in shapes]} cannot be broadcast together"
 
 
 def _apply_mixed_devices(op, args, attrs):

@@ -1,4 +1,6 @@
 """F.linear and F.bilinear. linear is one primitive so a layer is one GEMM forward and at most two back."""
+import math
+
 from ...autograd.graph import needs_input_grad
 from ...ops.registry import apply, defop
 
@@ -17,7 +19,8 @@ def _linear_backward(g, out, x, w, b):
         if g.ndim == 1:
             gw = g.reshape(-1, 1) * x.reshape(1, -1)
         else:
-            gw = g.reshape(-1, g.shape[-1]).t().matmul(x.reshape(-1, x.shape[-1]))
+            rows = math.prod(g.shape[:-1])  # not -1: a zero-width layer has nothing to infer from
+            gw = g.reshape(rows, g.shape[-1]).t().matmul(x.reshape(rows, x.shape[-1]))
     if b is not None and needs_input_grad(2):
         gb = g if g.ndim == 1 else g.sum(tuple(range(g.ndim - 1)))
     return gx, gw, gb
