@@ -66,6 +66,9 @@ _LAZY_SUBMODULES = {"cpu", "nn", "optim", "utils", "linalg", "fft", "special", "
                     "profiler", "compiler", "serialization", "hub", "library", "overrides", "types", "return_types"}
 
 
+# top-level names whose modules are not worth loading at import
+_LAZY_ATTRS = {"save": ("serialization", "save"), "load": ("serialization", "load")}
+
 # torch.<name> functions that live in nn.functional (loaded with nn on first use)
 _FROM_NN_FUNCTIONAL = {
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "conv_tbc",
@@ -88,6 +91,9 @@ def __getattr__(name):
     import importlib
     if name in _LAZY_SUBMODULES:
         return importlib.import_module("." + name, __name__)
+    if name in _LAZY_ATTRS:
+        module, attr = _LAZY_ATTRS[name]
+        return getattr(importlib.import_module("." + module, __name__), attr)
     if name in _FROM_NN_FUNCTIONAL or name in _NN_TORCH_NAMES:
         F = importlib.import_module(".nn.functional", __name__)
         if name in F.TORCH_NAMESPACE:
