@@ -61,7 +61,7 @@ def true_divide(input, other, *, out=None):
     return div(input, other, out=out)
 
 
-_LAZY_SUBMODULES = {"cpu", "nn", "optim", "utils", "linalg", "fft", "special", "testing", "cuda", "accelerator", "version",
+_LAZY_SUBMODULES = {"cpu", "futures", "nn", "optim", "utils", "linalg", "fft", "special", "testing", "cuda", "accelerator", "version",
                     "backends", "func", "random", "multiprocessing", "distributions", "amp", "jit", "onnx",
                     "profiler", "compiler", "serialization", "hub", "library", "overrides", "types", "return_types"}
 
@@ -82,8 +82,9 @@ _FROM_NN_FUNCTIONAL = {
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "bilinear", "constant_pad_nd", "grid_sampler", "affine_grid_generator",
 }
 _NN_TORCH_NAMES = {"native_batch_norm", "native_layer_norm", "embedding_renorm_", "native_group_norm",
-                   "native_dropout", "native_norm", "feature_dropout", "feature_dropout_"}
-_NN_NAME = {"constant_pad_nd": "pad", "affine_grid_generator": "affine_grid", "grid_sampler": "grid_sample"}
+                   "native_dropout", "native_norm", "feature_dropout", "feature_dropout_", "grid_sampler_2d",
+                   "grid_sampler_3d"}
+_NN_NAME = {"constant_pad_nd": "pad", "affine_grid_generator": "affine_grid"}
 
 
 def __getattr__(name):

@@ -1,5 +1,5 @@
 """torch.nn.functional: one file per family, re-exported here."""
-from . import _dropout, _norm, _sparse  # noqa: F401
+from . import _dropout, _norm, _pooling, _sparse, _vision  # noqa: F401
 from ._conv import *  # noqa: F401,F403
 from ._padding import *  # noqa: F401,F403
 from ._linear import *  # noqa: F401,F403
@@ -15,5 +15,5 @@ from ._attention import *  # noqa: F401,F403
 
 # torch.<name> spellings that live here (torch.batch_norm, torch.native_layer_norm, ...), for ember.__getattr__
 TORCH_NAMESPACE = {}
-for _family in (_norm, _sparse, _dropout):
+for _family in (_norm, _sparse, _dropout, _pooling, _vision):
     TORCH_NAMESPACE.update(getattr(_family, "TORCH_NAMESPACE", {}))
