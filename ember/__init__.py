@@ -39,6 +39,15 @@ from ._settings import *  # noqa: F401,F403
 from ._tensor_str import set_printoptions  # noqa: E402
 from .utils.dlpack import from_dlpack, to_dlpack  # noqa: E402
 from . import autograd  # noqa: E402
+
+
+def _share_memory_(self):
+    """Tensor.share_memory_: moves the data into shared memory (ember.multiprocessing, loaded on first use)."""
+    from . import multiprocessing  # noqa: F401  (registers the real method on Tensor)
+    return Tensor.share_memory_(self)
+
+
+Tensor.share_memory_ = _share_memory_
 from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled, set_detect_anomaly as set_anomaly_enabled  # noqa: E402,F401
 from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled  # noqa: E402
 from . import func  # noqa: E402
@@ -67,7 +76,14 @@ _LAZY_SUBMODULES = {"cpu", "futures", "nn", "optim", "utils", "linalg", "fft", "
 
 
 # top-level names whose modules are not worth loading at import
-_LAZY_ATTRS = {"save": ("serialization", "save"), "load": ("serialization", "load")}
+_LAZY_ATTRS = {"save": ("serialization", "save"), "load": ("serialization", "load"), "autocast": ("amp", "autocast")}
+_LAZY_ATTRS.update({n: ("amp._state", n) for n in (
+    "is_autocast_enabled", "set_autocast_enabled", "get_autocast_dtype", "set_autocast_dtype",
+    "is_autocast_cpu_enabled", "set_autocast_cpu_enabled", "get_autocast_cpu_dtype", "set_autocast_cpu_dtype",
+    "get_autocast_gpu_dtype", "set_autocast_gpu_dtype", "is_autocast_ipu_enabled", "set_autocast_ipu_enabled",
+    "get_autocast_ipu_dtype", "set_autocast_ipu_dtype", "is_autocast_xla_enabled", "set_autocast_xla_enabled",
+    "get_autocast_xla_dtype", "set_autocast_xla_dtype", "clear_autocast_cache", "autocast_increment_nesting",
+    "autocast_decrement_nesting", "is_autocast_cache_enabled", "set_autocast_cache_enabled")})
 
 # torch.<name> functions that live in nn.functional (loaded with nn on first use)
 _FROM_NN_FUNCTIONAL = {

@@ -5,7 +5,7 @@ Without them every call answers as a CPU-only PyTorch build does: queries
 report nothing (is_available() is False, device_count() 0, memory 0), seeding
 and cache calls are no-ops, and anything that needs a device raises
 ``AssertionError: Torch not compiled with CUDA enabled``.  ``torch.cuda.amp``
-is not provided (use ember.amp).
+is the deprecated CUDA spelling of ember.amp (loaded on first use).
 """
 import collections
 
@@ -380,3 +380,10 @@ class StreamContext:
 
 def stream(stream):
     return StreamContext(stream)
+
+
+def __getattr__(name):
+    if name == "amp":
+        import importlib
+        return importlib.import_module(".amp", __name__)
+    raise AttributeError(f"module 'torch.cuda' has no attribute '{name}'")

@@ -1,0 +1,98 @@
+"""DataLoader throughput: a dataset with about 1 ms of CPU work per sample, 0 workers versus 2.
+
+Prints samples/s for each setting and the wall-clock speed-up; on 2 idle cores
+it should be close to 2x (the target is >= 1.8x).  Each setting is timed a few
+times, interleaved, and the best run kept, since the machine may be shared.  It
+also prints the CPU time per sample (all processes), whose ratio bounds the
+speed-up two idle cores would give whatever the current load.
+
+    python bench/bench_dataloader.py [--samples N] [--repeats R]
+"""
+import argparse
+import os
+import time
+
+import numpy as np
+
+import ember
+from ember.utils.data import DataLoader, Dataset
+
+WORK = np.linspace(0.0, 1.0, 2048)
+
+
+def _busy(ms):
+    """About `ms` milliseconds of single-threaded NumPy work (calibrated once, at import)."""
+    for _ in range(int(_ITERS_PER_MS * ms)):
+        np.sin(WORK, out=_SCRATCH)
+        np.sqrt(_SCRATCH * _SCRATCH + 1.0, out=_SCRATCH)
+
+
+_SCRATCH = np.empty_like(WORK)
+_ITERS_PER_MS = 1.0
+
+
+def _calibrate():
+    global _ITERS_PER_MS
+    n = 1000
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.process_time()  # CPU time: other processes' load does not inflate it
+        for _ in range(n):
+            np.sin(WORK, out=_SCRATCH)
+            np.sqrt(_SCRATCH * _SCRATCH + 1.0, out=_SCRATCH)
+        best = min(best, time.process_time() - t0)
+    _ITERS_PER_MS = n / (best * 1000.0)
+
+
+class BusyDataset(Dataset):
+    """Each sample costs about `ms` of CPU and is a (3, 32, 32) float32 image and a label."""
+
+    def __init__(self, n, ms=1.0):
+        self.n, self.ms = n, ms
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        _busy(self.ms)
+        return ember.full((3, 32, 32), float(i)), i
+
+
+def run(num_workers, samples, batch_size=16):
+    """(samples per second of wall time, CPU seconds per sample in all processes)."""
+    loader = DataLoader(BusyDataset(samples), batch_size=batch_size, num_workers=num_workers)
+    t0, c0 = time.perf_counter(), os.times()
+    seen = 0
+    for x, y in loader:
+        seen += len(y)
+    assert seen == samples
+    wall, c1 = time.perf_counter() - t0, os.times()  # workers are joined by now: their time is in children_*
+    cpu = sum(c1[i] - c0[i] for i in range(4))  # user + system, ours and our children's
+    return samples / wall, cpu / samples
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--samples", type=int, default=1600)
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    _calibrate()
+    print(f"cores: {len(os.sched_getaffinity(0))}, ~1 ms/sample = {_ITERS_PER_MS:.0f} NumPy iterations")
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
+    rates, cpus = {0: 0.0, 2: 0.0}, {0: float("inf"), 2: float("inf")}
+    run(2, 64)  # warm-up (imports, first fork)
+    for _ in range(args.repeats):  # interleaved, so a burst of other load hits both settings alike
+        for workers in (0, 2):
+            rate, cpu = run(workers, args.samples)
+            rates[workers], cpus[workers] = max(rates[workers], rate), min(cpus[workers], cpu)
+    for workers, rate in rates.items():
+        print(f"num_workers={workers}: {rate:8.0f} samples/s, {cpus[workers] * 1e3:.3f} ms CPU/sample")
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    print(f"speed-up 2 workers / 0 workers: {rates[2] / rates[0]:.2f}x")
+    # On a shared machine the wall-clock ratio depends on other load; the CPU cost does not: two idle
+    # cores can run at most 2 / (CPU per sample with workers) samples per CPU-second of plain loading.
+    print(f"CPU-bound speed-up on 2 idle cores: {2 * cpus[0] / cpus[2]:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
