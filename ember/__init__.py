@@ -107,7 +107,12 @@ def __getattr__(name):
     # heavy or optional submodules load on first use, so `import ember` stays fast
     import importlib
     if name in _LAZY_SUBMODULES:
-        return importlib.import_module("." + name, __name__)
+        try:
+            return importlib.import_module("." + name, __name__)
+        except ModuleNotFoundError as e:
+            if e.name != f"{__name__}.{name}":
+                raise  # a real missing dependency keeps its own message
+
     if name in _LAZY_ATTRS:
         module, attr = _LAZY_ATTRS[name]
         return getattr(importlib.import_module("." + module, __name__), attr)
