@@ -15,6 +15,7 @@ import numpy as np
 
 from . import _dtype
 from ._device import CPU
+from ._size import Size
 from .autograd import grad_mode
 
 _ndarray = np.ndarray
@@ -109,11 +110,9 @@ class Tensor:
 
     @property
     def shape(self):
-        from ._size import Size
         return Size(self._data.shape)
 
     def size(self, dim=None):
-        from ._size import Size
         if dim is None:
             return Size(self._data.shape)
         return self._data.shape[_wrap_dim(dim, self._data.ndim)]

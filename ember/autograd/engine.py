@@ -9,6 +9,8 @@
    on;
 3. free each node's saved tensors once it has run, unless `retain_graph`.
 """
+import sys
+
 from .. import _dtype
 from . import grad_mode
 from .graph import AccumulateGrad
@@ -17,6 +19,19 @@ from .graph import AccumulateGrad
 def _is_owned(arr):
     # an array only autograd refers to, safe to keep as .grad and to add into
     return arr.base is None and arr.flags.writeable and arr.flags.c_contiguous
+
+
+def _is_sole_owner(g):
+    """Nothing but the engine refers to gradient `g` or its array, so `.grad` may take it without a copy.
+
+    CPython reference counts, as PyTorch's AccumulateGrad checks use_count: `g` is held by the node's
+    gradient list, _accumulate_leaf's local and getrefcount's argument (3); its array by `g` and the
+    argument (2).  Any other holder (the user, another buffer, a saved output, a view) makes it a copy."""
+    return (g._base is None and g._grad_fn is None and _getrefcount(g) <= 4 and _getrefcount(g._data) <= 2
+            and _is_owned(g._data))
+
+
+_getrefcount = sys.getrefcount
 
 
 def accumulate(old, new):
@@ -195,6 +210,7 @@ def run(roots, retain_graph, create_graph, targets=None, accumulate_into_leaves=
                 deps[nxt] -= 1
                 if deps[nxt] == 0:
                     ready.append(nxt)
+            g = grads_in = grads = None  # hold no gradient past its hand-off (see _is_sole_owner)
     finally:
         grad_mode._state.enabled = prev
     return captured
@@ -237,9 +253,11 @@ def _accumulate_leaf(acc, g, create_graph):
             if out is not None:
                 g = out
     if not create_graph:
-        g = g.detach()
-        if not _is_owned(g._data) or g._base is not None:
-            g = g.clone()
+        if _is_sole_owner(g):  # steal the buffer, as PyTorch's AccumulateGrad does when nothing else holds it
+            from .._tensor import _wrap
+            g = _wrap(g._data, g._device)
+        else:
+            g = g.detach().clone()
             g._base = None
     old = t._grad
     t._grad = g if old is None else accumulate(old, g)

@@ -10,10 +10,130 @@ Each one's VJP is written with the other two, so gradients of any order work:
   d conv_weight    = (conv_transpose(g, v), conv(x, v))
 Padding is zeros here; other padding modes pad explicitly first (F.pad).
 """
+import math
+import threading
+
 import numpy as np
 
 from ...autograd.graph import needs_input_grad
 from ...ops.registry import apply, defop
+
+
+# NOTE [ Stride-1 convolution on the flattened padded grid ]
+# With stride 1, every kernel tap is a constant shift of the zero-padded input
+# flattened per (channel, sample): out[p] = sum_k w_k . xpad[p + off_k], for p
+# on the padded grid (out_sp[0] rows of full padded width; the columns past each
+# output row are garbage and dropped).  So im2col is K contiguous slice copies
+# into a (C, K, N, L) buffer and each of conv / conv_weight / conv_transpose is
+# one large GEMM, instead of tensordot's copy of a 2N-d strided window view.
+
+_BLAS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _fast(xp, x, w, stride, groups):
+    return (xp is np and groups == 1 and x.dtype == w.dtype and x.dtype in _BLAS and all(s == 1 for s in stride)
+            and x.size and w.size)
+
+
+_WORK = threading.local()
+_MAX_CACHED = 32 << 20  # bytes; at most 8 buffers are kept per thread
+
+
+def _scratch(role, shape, dtype, zero):
+    """A reused per-thread work buffer: fresh multi-MB arrays cost more in page faults than the GEMM.
+
+    `zero`: the caller needs zeros everywhere; otherwise it overwrites exactly the same region every
+    time (so the rest stays as zero as it was made)."""
+    if math.prod(shape) * dtype.itemsize > _MAX_CACHED:  # big convs: the GEMM dwarfs the page faults
+        return np.zeros(shape, dtype=dtype)
+    cache = _WORK.__dict__.setdefault("buffers", {})
+    key = (role, shape, dtype)
+    a = cache.pop(key, None)
+    if a is None:
+        a = np.zeros(shape, dtype=dtype)
+        if len(cache) >= 8:
+            del cache[next(iter(cache))]
+    elif zero:
+        a.fill(0)
+    cache[key] = a  # most recently used last
+    return a
+
+
+def _grid(x_shape, k, padding, dilation):
+    """(padded spatial shape, output spatial shape, flat length L of the output grid, flat offsets of the taps)."""
+    padded = tuple(s + 2 * p for s, p in zip(x_shape[2:], padding))
+    out_sp = tuple(pp - d * (kk - 1) for pp, d, kk in zip(padded, dilation, k))
+    flat_strides = [math.prod(padded[i + 1:]) for i in range(len(padded))]
+    offsets = [sum(o * d * st for o, d, st in zip(off, dilation, flat_strides)) for off in np.ndindex(*k)]
+    return padded, out_sp, out_sp[0] * flat_strides[0], offsets
+
+
+def _cols(x, k, padding, dilation):
+    """im2col of x (N, C, *sp) on the padded grid, as (C, K, N, L) with K = prod(k)."""
+    n, c = x.shape[:2]
+    padded, out_sp, length, offsets = _grid(x.shape, k, padding, dilation)
+    total = math.prod(padded)
+    buf = _scratch(("pad", x.shape, padding), (c, n, max(total, offsets[-1] + length)), x.dtype, zero=False)
+    interior = (slice(None), slice(None)) + tuple(slice(p, p + s) for p, s in zip(padding, x.shape[2:]))
+    buf[:, :, :total].reshape((c, n) + padded)[interior] = x.swapaxes(0, 1)
+    cols = _scratch("cols", (c, len(offsets), n, length), x.dtype, zero=False)
+    for i, off in enumerate(offsets):
+        cols[:, i] = buf[:, :, off:off + length]
+    return cols, padded, out_sp
+
+
+def _on_grid(a, padded, out_sp):
+    """(..., L) on the padded grid -> (..., *out_sp) view without the garbage columns."""
+    a = a.reshape(a.shape[:-1] + (out_sp[0],) + padded[1:])
+    return a[(Ellipsis,) + tuple(slice(0, m) for m in out_sp[1:])]
+
+
+def _to_grid(g, padded, out_sp):
+    """g (N, O, *out_sp) -> (O, N, L) on the padded grid, zeros in the garbage columns."""
+    n, o = g.shape[:2]
+    grid = _scratch(("grid", g.shape, padded), (o, n, out_sp[0] * math.prod(padded[1:])), g.dtype, zero=False)
+    _on_grid(grid, padded, out_sp)[...] = g.swapaxes(0, 1)
+    return grid
+
+
+def _zero_garbage(a, padded, out_sp):
+    """Zero the garbage columns of `a` (..., L) in place."""
+    grid = a.reshape(a.shape[:-1] + (out_sp[0],) + padded[1:])
+    nd = len(out_sp)
+    for i in range(1, nd):
+        grid[(Ellipsis, slice(out_sp[i], None)) + (slice(None),) * (nd - 1 - i)] = 0
+
+
+def _conv_forward_fast(x, w, padding, dilation):
+    cols, padded, out_sp = _cols(x, w.shape[2:], padding, dilation)
+    c, k, n, length = cols.shape
+    y = (w.reshape(w.shape[0], -1) @ cols.reshape(c * k, n * length)).reshape(w.shape[0], n, length)
+    return np.ascontiguousarray(_on_grid(y, padded, out_sp).swapaxes(0, 1))
+
+
+def _conv_weight_fast(x, g, padding, dilation, weight_shape):
+    cols, padded, out_sp = _cols(x, tuple(weight_shape[2:]), padding, dilation)
+    c, k, n, length = cols.shape
+    if not np.isfinite(x).all():  # garbage columns meet zeros of g: keep 0 * inf out of the sum
+        _zero_garbage(cols, padded, out_sp)
+    gg = _to_grid(g, padded, out_sp)
+    return (gg.reshape(gg.shape[0], -1) @ cols.reshape(c * k, -1).T).reshape(tuple(weight_shape))
+
+
+def _conv_transpose_fast(g, w, padding, dilation, input_shape):
+    n = g.shape[0]
+    o, c = w.shape[:2]
+    padded, out_sp, length, offsets = _grid(input_shape, w.shape[2:], padding, dilation)
+    gg = _to_grid(g, padded, out_sp)
+    cols = (w.reshape(o, -1).T @ gg.reshape(o, -1)).reshape(c, len(offsets), n, length)
+    if not np.isfinite(w).all():  # garbage columns were w * 0: keep 0 * inf out of real positions
+        _zero_garbage(cols, padded, out_sp)
+    total = math.prod(padded)
+    buf = _scratch("acc", (c, n, max(total, offsets[-1] + length)), cols.dtype, zero=True)
+    for i, off in enumerate(offsets):
+        buf[:, :, off:off + length] += cols[:, i]
+    crop = (slice(None), slice(None)) + tuple(slice(p, p + s) for p, s in zip(padding, input_shape[2:]))
+    return np.ascontiguousarray(buf[:, :, :total].reshape((c, n) + padded)[crop].swapaxes(0, 1))
 
 
 def _windows(xp, x, k, stride, padding, dilation):
@@ -29,6 +149,8 @@ def _windows(xp, x, k, stride, padding, dilation):
 
 
 def _conv_forward(xp, x, w, stride, padding, dilation, groups):
+    if _fast(xp, x, w, stride, groups):
+        return _conv_forward_fast(x, w, padding, dilation)
     nd = w.ndim - 2
     k = w.shape[2:]
     win = _windows(xp, x, k, stride, padding, dilation)          # (N, C, *out, *k)
@@ -50,6 +172,8 @@ def _conv_forward(xp, x, w, stride, padding, dilation, groups):
 
 def _conv_transpose_forward(xp, g, w, stride, padding, dilation, groups, input_shape):
     """Adjoint of conv in x: the gradient of <conv(x, w), g> with respect to x, of shape `input_shape`."""
+    if _fast(xp, g, w, stride, groups):
+        return _conv_transpose_fast(g, w, padding, dilation, input_shape)
     nd = w.ndim - 2
     k = w.shape[2:]
     n = g.shape[0]
@@ -74,6 +198,8 @@ def _conv_transpose_forward(xp, g, w, stride, padding, dilation, groups, input_s
 
 def _conv_weight_forward(xp, x, g, stride, padding, dilation, groups, weight_shape):
     """Adjoint of conv in w: the gradient of <conv(x, w), g> with respect to w."""
+    if _fast(xp, x, g, stride, groups):
+        return _conv_weight_fast(x, g, padding, dilation, weight_shape)
     nd = len(weight_shape) - 2
     k = tuple(weight_shape[2:])
     win = _windows(xp, x, k, stride, padding, dilation)           # (N, C, *out, *k)

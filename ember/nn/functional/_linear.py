@@ -15,14 +15,17 @@ def _linear_forward(xp, x, w, b):
 def _linear_backward(g, out, x, w, b):
     gx = g.matmul(w) if needs_input_grad(0) else None
     gw = gb = None
+    gshape = g._data.shape
     if needs_input_grad(1):
-        if g.ndim == 1:
+        if len(gshape) == 1:
             gw = g.reshape(-1, 1) * x.reshape(1, -1)
+        elif len(gshape) == 2:
+            gw = g.t().matmul(x)
         else:
-            rows = math.prod(g.shape[:-1])  # not -1: a zero-width layer has nothing to infer from
-            gw = g.reshape(rows, g.shape[-1]).t().matmul(x.reshape(rows, x.shape[-1]))
+            rows = math.prod(gshape[:-1])  # not -1: a zero-width layer has nothing to infer from
+            gw = g.reshape(rows, gshape[-1]).t().matmul(x.reshape(rows, x._data.shape[-1]))
     if b is not None and needs_input_grad(2):
-        gb = g if g.ndim == 1 else g.sum(tuple(range(g.ndim - 1)))
+        gb = g if len(gshape) == 1 else g.sum(tuple(range(len(gshape) - 1)))
     return gx, gw, gb
 
 
@@ -31,7 +34,8 @@ _LINEAR = defop("linear", _linear_forward, _linear_backward, node="AddmmBackward
 
 def linear(input, weight, bias=None):
     """y = x Wᵀ + b over the last dim of x."""
-    if input.ndim and weight.ndim and input.shape[-1] != weight.shape[-1]:
+    ishape, wshape = input._data.shape, weight._data.shape  # the arrays' tuples: cheaper than Size
+    if ishape and wshape and ishape[-1] != wshape[-1]:
         rows = 1
         for s in input.shape[:-1]:
             rows *= s
