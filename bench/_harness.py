@@ -5,7 +5,11 @@ callable to time; `run(module)` times each case under ember and PyTorch in separ
 medians and the ember/PyTorch ratio. Unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE in the command that
 runs a benchmark (never in tests or CI), e.g.
 
-    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/bench_core.py
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m bench.bench_core
+
+On a busy machine, compare single-threaded (both frameworks):
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=1 BENCH_THREADS=1 python -m bench.bench_core
 """
 import importlib
 import json
@@ -40,8 +44,12 @@ def time_callable(fn, min_time=0.2, repeats=7):
 def _child(module_name, framework):
     mod = importlib.import_module(module_name)
     if framework == "torch":
+        import os
+
         import torch as lib
-        lib.set_num_threads(2)
+        # BENCH_THREADS=1 (with OPENBLAS_NUM_THREADS=1 for NumPy) compares single-threaded, which is what a
+        # busy 2-core machine can measure fairly; the default lets both use the 2 cores
+        lib.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))
     elif framework == "numpy":
         lib = None
     else:

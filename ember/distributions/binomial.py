@@ -1,0 +1,4 @@
+"""torch.distributions.binomial module path."""
+from .extra import Binomial
+
+__all__ = ["Binomial"]

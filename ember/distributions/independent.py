@@ -1,0 +1,4 @@
+"""torch.distributions.independent module path."""
+from .misc import Independent
+
+__all__ = ["Independent"]

@@ -1,0 +1,4 @@
+"""torch.distributions.laplace module path."""
+from .misc import Laplace
+
+__all__ = ["Laplace"]

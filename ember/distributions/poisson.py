@@ -1,0 +1,4 @@
+"""torch.distributions.poisson module path."""
+from .misc import Poisson
+
+__all__ = ["Poisson"]
