@@ -69,25 +69,34 @@ def _max_pool_forward(xp, x, kernel, stride, padding, dilation, ceil_mode):
     widths = [(0, 0), (0, 0)] + [(p, _right_pad(n, m, k, s, p, d))
                                  for n, m, k, s, p, d in zip(in_sp, out_sp, kernel, stride, padding, dilation)]
     xpad = xp.pad(x, widths, constant_values=fill) if any(w != (0, 0) for w in widths) else x
-    shape = x.shape[:2] + out_sp
-    best = xp.full(shape, fill, dtype=x.dtype)
-    idx = xp.empty(shape, dtype=np.int64)
-    idx[...] = _first_valid(xp, out_sp, in_sp, stride, padding, dilation)
-    floating = x.dtype.kind in "fV"
-    for offset in np.ndindex(*kernel):
-        v = xpad[_offset_slices(offset, dilation, stride, out_sp)]
-        mask = v > best
-        if floating:
-            mask |= xp.isnan(v)
-        xp.copyto(best, v, where=mask)
-        xp.copyto(idx, _plane_positions(xp, out_sp, in_sp, offset, stride, padding, dilation), where=mask)
+    offsets = list(np.ndindex(*kernel))
+    # one copy of the K window taps, one argmax over them (the first maximum, as PyTorch's scan keeps)
+    taps = xp.stack([xpad[_offset_slices(o, dilation, stride, out_sp)] for o in offsets])
+    arg = xp.argmax(taps, axis=0)
+    best = xp.take_along_axis(taps, arg[None], axis=0)[0]
+    if x.dtype.kind in "fV":
+        nan = xp.isnan(best)
+        if nan.any():  # PyTorch's scan lets every NaN replace the maximum: the last NaN wins
+            last = len(offsets) - 1 - xp.argmax(xp.isnan(taps[::-1]), axis=0)
+            arg = xp.where(nan, last, arg)
+    positions = xp.stack([xp.broadcast_to(_plane_positions(xp, out_sp, in_sp, o, stride, padding, dilation), out_sp)
+                          for o in offsets]).reshape((len(offsets), 1, 1) + out_sp)
+    idx = xp.take_along_axis(positions, arg[None], axis=0)[0]
+    # a window whose maximum is the fill value (-inf or padding only) keeps its first in-bounds position
+    idx = xp.where(best == fill, _first_valid(xp, out_sp, in_sp, stride, padding, dilation), idx).astype(np.int64)
     return best, idx
 
 
-def _scatter_forward(xp, g, idx, plane):
+def _scatter_forward(xp, g, idx, plane, unique=False):
     n, c = g.shape[:2]
     size = math.prod(plane)
     rows = n * c
+    if unique and g.dtype.kind == "f":
+        # windows that never overlap hit each position at most once: a plain write, no accumulation
+        out = xp.zeros((rows, size), dtype=g.dtype)
+        per_row = math.prod(idx.shape[2:])
+        xp.put_along_axis(out, idx.reshape(rows, per_row), g.reshape(rows, per_row), axis=1)
+        return out.reshape((n, c) + tuple(plane))
     flat = (idx.reshape(rows, math.prod(idx.shape[2:])) + (xp.arange(rows) * size)[:, None]).ravel()
     if g.dtype.kind == "c":
         out = xp.zeros(rows * size, dtype=g.dtype)
@@ -151,8 +160,13 @@ def _avg_pool_backward_forward(xp, g, kernel, stride, padding, ceil_mode, count_
     return dx[(Ellipsis,) + tuple(slice(p, p + n) for p, n in zip(padding, in_sp))]
 
 
-def _scatter(g, idx, plane):
-    return apply(_SCATTER, g, idx, plane=tuple(plane))
+def _scatter(g, idx, plane, unique=False):
+    return apply(_SCATTER, g, idx, plane=tuple(plane), unique=unique)
+
+
+def _disjoint(kernel, stride, dilation):
+    """Do max-pool windows never overlap (each input position in at most one window)?"""
+    return all(s >= d * (k - 1) + 1 for k, s, d in zip(kernel, stride, dilation))
 
 
 def _gather(h, idx):
@@ -167,10 +181,10 @@ def _avg_attrs(kernel, stride, padding, ceil_mode, count_include_pad, divisor_ov
 # fmt: off
 _MAX_POOL = defop("max_pool", _max_pool_forward,
                   lambda g, out, x, kernel, stride, padding, dilation, ceil_mode: (
-                      _scatter(g[0], out[1], x.shape[2:]),),
+                      _scatter(g[0], out[1], x.shape[2:], _disjoint(kernel, stride, dilation)),),
                   output=True, outputs=2, nondiff_outputs=(1,), node="MaxPool2DWithIndicesBackward0")
 _SCATTER  = defop("max_pool_scatter", _scatter_forward,
-                  lambda h, out, g, idx, plane: (_gather(h, idx) if needs_input_grad(0) else None, None),
+                  lambda h, out, g, idx, plane, unique: (_gather(h, idx) if needs_input_grad(0) else None, None),
                   node="MaxPool2DWithIndicesBackwardBackward0")
 _GATHER   = defop("max_pool_gather", _gather_forward,
                   lambda g, out, h, idx: (_scatter(g, idx, h.shape[2:]), None))
