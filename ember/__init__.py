@@ -49,7 +49,6 @@ def _share_memory_(self):
 
 Tensor.share_memory_ = _share_memory_
 from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled, set_detect_anomaly as set_anomaly_enabled  # noqa: E402,F401
-from .autograd.anomaly_mode import is_anomaly_enabled, is_anomaly_check_nan_enabled  # noqa: E402
 from . import func  # noqa: E402
 
 

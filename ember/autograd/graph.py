@@ -5,7 +5,6 @@ edges to the nodes that produced its inputs (`next_functions`, PyTorch's name).
 """
 import weakref
 
-from .. import _dtype
 
 _FREED = (
     "Trying to backward through the graph a second time (or directly access saved tensors after they "
@@ -205,5 +204,3 @@ def grad_accumulator(t):
 def is_differentiable_dtype(d):
     return d._category >= 2
 
-
-_ = _dtype

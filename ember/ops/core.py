@@ -105,10 +105,6 @@ def _div_grad_y(g, x, y):
     return -g * x / (y * y) if needs_input_grad(1) else None
 
 
-def _np(d):
-    return d.np
-
-
 def add(input, other, *, alpha=1, out=None):
     _check_number(other, "add")
     if alpha != 1:
@@ -697,5 +693,3 @@ register_methods({
     "view_as": lambda self, other: view(self, other.shape), "reshape_as": lambda self, other: reshape(self, other.shape),
     "expand_as": lambda self, other: expand(self, other.shape),
 })
-
-_ = (FROM_NP, _np)

@@ -1,7 +1,7 @@
 """Containers: Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict."""
 import operator
 from collections import OrderedDict
-from itertools import chain, islice
+from itertools import chain
 
 from ..._tensor import Tensor
 from ..parameter import Parameter
@@ -378,5 +378,3 @@ class ParameterDict(Module):
         return "\n".join(lines)
 
 
-
-_ = (islice,)
