@@ -1,9 +1,10 @@
 """ember.compat: serve ``import torch`` (and torchvision, torchaudio, torchtext) from ember.
 
-    import ember.compat
-    ember.compat.install()      # from here on, `import torch` gives ember
-    import torch, torch.nn as nn
-    assert torch.nn is ember.nn  # the same module object under both names
+    >>> import ember.compat
+    >>> ember.compat.install()      # from here on, `import torch` gives ember
+    >>> import torch, torch.nn as nn
+    >>> torch.nn is ember.nn         # the same module object under both names
+    True
 
 A finder at the front of ``sys.meta_path`` answers every name under the mapped
 packages by importing the ember module and handing back *that object*, so
