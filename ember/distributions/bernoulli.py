@@ -1,10 +1,9 @@
-import numbers
 
 import ember
 
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import batch_shape_of, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["Bernoulli"]
 
@@ -27,8 +26,7 @@ class Bernoulli(Distribution):
         else:
             self.logits = param
         self._param = param
-        super().__init__(ember.Size() if isinstance(given, numbers.Number) else param.size(),
-                         validate_args=validate_args)
+        super().__init__(batch_shape_of(given, params=param), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         new = super().expand(batch_shape, _instance)

@@ -1,6 +1,5 @@
 """Binomial, Geometric, Cauchy, Chi2, HalfNormal, Gumbel and StudentT."""
 import math
-import numbers
 
 import ember
 
@@ -8,15 +7,11 @@ from . import constraints
 from .distribution import Distribution
 from .gamma import Gamma
 from .normal import Normal
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import batch_shape_of, broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 
 __all__ = ["Binomial", "Cauchy", "Chi2", "Geometric", "Gumbel", "HalfNormal", "StudentT"]
 
 _EULER = 0.57721566490153286061
-
-
-def _batch(*args, params):
-    return ember.Size() if all(isinstance(a, numbers.Number) for a in args) else params.size()
 
 
 def _uniform_open(shape, like):
@@ -135,7 +130,7 @@ class Geometric(_ProbsLogits, Distribution):
         else:
             self.logits = param
         self._param = param
-        super().__init__(_batch(given, params=param), validate_args=validate_args)
+        super().__init__(batch_shape_of(given, params=param), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         new = super().expand(batch_shape, _instance)
@@ -180,7 +175,7 @@ class Cauchy(Distribution):
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(_batch(loc, scale, params=self.loc), validate_args=validate_args)
+        super().__init__(batch_shape_of(loc, scale, params=self.loc), validate_args=validate_args)
 
     @property
     def mean(self):
@@ -292,7 +287,7 @@ class Gumbel(Distribution):
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(_batch(loc, scale, params=self.loc), validate_args=validate_args)
+        super().__init__(batch_shape_of(loc, scale, params=self.loc), validate_args=validate_args)
 
     @property
     def mean(self):

@@ -1,10 +1,9 @@
-import numbers
 
 import ember
 
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all
+from .utils import batch_shape_of, broadcast_all
 
 __all__ = ["Beta", "Dirichlet", "Exponential", "Gamma"]
 
@@ -36,10 +35,6 @@ def _gamma_rsample(alpha):
     return x + (alpha - alpha.detach()) * _standard_gamma_grad(x, alpha.detach())
 
 
-def _batch(*args, params):
-    return ember.Size() if all(isinstance(a, numbers.Number) for a in args) else params.size()
-
-
 class Gamma(Distribution):
     """Gamma with shape ``concentration`` and inverse scale ``rate``."""
 
@@ -50,7 +45,7 @@ class Gamma(Distribution):
 
     def __init__(self, concentration, rate, validate_args=None):
         self.concentration, self.rate = broadcast_all(concentration, rate)
-        super().__init__(_batch(concentration, rate, params=self.concentration), validate_args=validate_args)
+        super().__init__(batch_shape_of(concentration, rate, params=self.concentration), validate_args=validate_args)
 
     @property
     def mean(self):
@@ -96,7 +91,7 @@ class Exponential(Distribution):
 
     def __init__(self, rate, validate_args=None):
         (self.rate,) = broadcast_all(rate)
-        super().__init__(_batch(rate, params=self.rate), validate_args=validate_args)
+        super().__init__(batch_shape_of(rate, params=self.rate), validate_args=validate_args)
 
     @property
     def mean(self):

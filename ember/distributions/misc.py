@@ -7,7 +7,7 @@ import ember
 from . import constraints
 from .categorical import Categorical
 from .distribution import Distribution
-from .utils import broadcast_all
+from .utils import batch_shape_of, broadcast_all
 
 __all__ = ["Independent", "Laplace", "Multinomial", "Poisson"]
 
@@ -21,8 +21,7 @@ class Poisson(Distribution):
 
     def __init__(self, rate, validate_args=None):
         (self.rate,) = broadcast_all(rate)
-        super().__init__(ember.Size() if isinstance(rate, numbers.Number) else self.rate.size(),
-                         validate_args=validate_args)
+        super().__init__(batch_shape_of(rate, params=self.rate), validate_args=validate_args)
 
     @property
     def mean(self):
@@ -57,8 +56,7 @@ class Laplace(Distribution):
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
-        both = isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number)
-        super().__init__(ember.Size() if both else self.loc.size(), validate_args=validate_args)
+        super().__init__(batch_shape_of(loc, scale, params=self.loc), validate_args=validate_args)
 
     @property
     def mean(self):

@@ -1,11 +1,10 @@
 import math
-import numbers
 
 import ember
 
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all
+from .utils import batch_shape_of, broadcast_all
 
 __all__ = ["LogNormal", "Normal"]
 
@@ -25,8 +24,7 @@ class Normal(Distribution):
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
-        both_numbers = isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number)
-        super().__init__(ember.Size() if both_numbers else self.loc.size(), validate_args=validate_args)
+        super().__init__(batch_shape_of(loc, scale, params=self.loc), validate_args=validate_args)
 
     @property
     def mean(self):

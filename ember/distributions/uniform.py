@@ -1,10 +1,9 @@
-import numbers
 
 import ember
 
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all
+from .utils import batch_shape_of, broadcast_all
 
 __all__ = ["Uniform"]
 
@@ -19,8 +18,7 @@ class Uniform(Distribution):
 
     def __init__(self, low, high, validate_args=None):
         self.low, self.high = broadcast_all(low, high)
-        both_numbers = isinstance(low, numbers.Number) and isinstance(high, numbers.Number)
-        super().__init__(ember.Size() if both_numbers else self.low.size(), validate_args=validate_args)
+        super().__init__(batch_shape_of(low, high, params=self.low), validate_args=validate_args)
         if self._validate_args:
             self._check_param("low", self.low, constraints.less_than(self.high))
 

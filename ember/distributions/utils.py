@@ -21,6 +21,11 @@ def broadcast_all(*values):
     return ember.broadcast_tensors(*vals)
 
 
+def batch_shape_of(*args, params):
+    """PyTorch's rule: all-number arguments give a scalar batch; otherwise the broadcast parameters' shape."""
+    return ember.Size() if all(isinstance(a, numbers.Number) for a in args) else params.size()
+
+
 def _eps(x):
     return ember.finfo(x.dtype).eps
 
