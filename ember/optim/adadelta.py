@@ -32,13 +32,7 @@ class Adadelta(Optimizer):
                     "capturable": capturable, "foreach": foreach, "differentiable": differentiable}
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
+    _setstate_group_defaults = {"foreach": None, "maximize": False, "differentiable": False, "capturable": False}
 
     @staticmethod
     def _init_state(state, p):

@@ -35,10 +35,7 @@ class Adafactor(Optimizer):
                     "foreach": foreach, "maximize": maximize}
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
+    _setstate_group_defaults = {"foreach": None}
 
     @staticmethod
     def _init_state(state, p):

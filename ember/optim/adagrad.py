@@ -45,13 +45,7 @@ class Adagrad(Optimizer):
         state["step"] = _scalar_state()
         state["sum"] = full_like(p, complex(v, v) if p.is_complex() else v)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", None)
+    _setstate_group_defaults = {"foreach": None, "maximize": False, "differentiable": False, "fused": None}
 
     def share_memory(self):
         for group in self.param_groups:

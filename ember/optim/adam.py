@@ -36,12 +36,7 @@ class Adam(Optimizer):
                         decoupled_weight_decay=decoupled_weight_decay)
         super().__init__(params, defaults)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("decoupled_weight_decay", isinstance(self, AdamW))
+    _setstate_group_defaults = {"amsgrad": False, "maximize": False, "decoupled_weight_decay": False}
 
     def _init_state(self, p, amsgrad):
         state = self.state[p]
@@ -82,6 +77,8 @@ class Adam(Optimizer):
 
 class AdamW(Adam):
     """Adam with decoupled weight decay (default weight_decay=1e-2), as torch.optim.AdamW."""
+
+    _setstate_group_defaults = {**Adam._setstate_group_defaults, "decoupled_weight_decay": True}
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False, *,
                  maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):

@@ -70,6 +70,8 @@ def _step_with_hooks(step):
 class Optimizer:
     """Base class for all optimizers (PyTorch's torch.optim.Optimizer)."""
 
+    _setstate_group_defaults = {}  # group options an unpickled (older) optimizer may lack
+
     def __init__(self, params, defaults):
         self.defaults = defaults
         self._optimizer_step_pre_hooks = OrderedDict()
@@ -106,6 +108,10 @@ class Optimizer:
                      "_optimizer_state_dict_post_hooks", "_optimizer_load_state_dict_pre_hooks",
                      "_optimizer_load_state_dict_post_hooks"):
             self.__dict__.setdefault(name, OrderedDict())
+        # options added after a checkpoint was pickled take their defaults (each optimizer lists its own)
+        for group in self.__dict__.get("param_groups", ()):
+            for key, value in self._setstate_group_defaults.items():
+                group.setdefault(key, value)
 
     def __repr__(self):
         lines = [self.__class__.__name__ + " ("]
