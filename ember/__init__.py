@@ -71,7 +71,8 @@ def true_divide(input, other, *, out=None):
 
 _LAZY_SUBMODULES = {"cpu", "futures", "nn", "optim", "utils", "linalg", "fft", "special", "testing", "cuda", "accelerator", "version",
                     "backends", "func", "random", "multiprocessing", "distributions", "amp", "jit", "onnx",
-                    "profiler", "compiler", "serialization", "hub", "library", "overrides", "types", "return_types"}
+                    "profiler", "compiler", "serialization", "hub", "library", "overrides", "types", "return_types",
+                    "fx", "sparse", "classes"}
 
 
 # top-level names whose modules are not worth loading at import

@@ -293,3 +293,25 @@ def test_cuda_with_cupy(fake_gpu):
     with A.device_index(0):
         pass
     assert A.memory_allocated() == 100
+
+
+def test_classes_namespace_errors_and_load_library(tmp_path):
+    """torch.classes: C++ custom classes do not exist in ember; the errors are PyTorch's."""
+    import ember.classes
+    with pytest.raises(RuntimeError) as ours:
+        ember.classes.myns.MyClass
+    with pytest.raises(RuntimeError) as theirs:
+        torch.classes.myns.MyClass
+    assert str(ours.value) == str(theirs.value)
+    missing = str(tmp_path / "nothere.so")
+    with pytest.raises(OSError) as ours:
+        ember.classes.load_library(missing)
+    with pytest.raises(OSError) as theirs:
+        torch.classes.load_library(missing)
+    assert str(ours.value) == str(theirs.value)
+    import os
+    shared_library = np._core._multiarray_umath.__file__  # any real .so will do
+    ember.classes.load_library(shared_library)
+    assert os.path.realpath(shared_library) in ember.classes.loaded_libraries
+    ember.classes._register_class("myns", "Counter", dict)
+    assert ember.classes.myns.Counter is dict

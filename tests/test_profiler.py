@@ -72,6 +72,22 @@ def test_table_format_and_record_function():
     assert totals == sorted(totals, reverse=True)
 
 
+def test_ops_profiler_record_function_enter_exit():
+    """torch.ops.profiler's operator form of record_function, as scripted code calls it."""
+    m = _model(ember)
+    with eprof.profile() as p:
+        handle = ember.ops.profiler._record_function_enter("outer", None)
+        inner = ember.ops.profiler._record_function_enter_new("inner")
+        m(ember.randn(4, 8))
+        ember.ops.profiler._record_function_exit._RecordFunction(inner)
+        ember.ops.profiler._record_function_exit(handle)
+    outer = next(e for e in p.events() if e.name == "outer")
+    assert "inner" in {c.name for c in outer.cpu_children}
+    assert "aten::linear" in {c.name for e in p.events() if e.name == "inner" for c in e.cpu_children}
+    with pytest.raises(RuntimeError, match="open record_function range"):
+        ember.ops.profiler._record_function_exit(handle)  # already closed
+
+
 def test_record_function_decorator_and_modules():
     @eprof.record_function("decorated")
     def f(x):
