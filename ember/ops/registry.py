@@ -10,8 +10,9 @@ gradient back to its input's shape and dtype, so no rule undoes broadcasting.
 
 Every primitive call goes through `apply`.  It records the graph when grad
 mode is on and an input requires grad; everything cross-cutting (profiler,
-tracing, anomaly mode, autocast) hangs off `HOOKS`, which costs one truth test
-when empty.
+tracing, anomaly mode, autocast) hangs off `PRE_HOOKS` (run before the forward,
+may replace the arguments: autocast's casts) and `HOOKS` (run after it), each of
+which costs one truth test when empty.
 """
 from .. import _dtype
 from .._tensor import Tensor, _wrap
@@ -19,7 +20,8 @@ from ..autograd import grad_mode
 from ..autograd.graph import Node, grad_accumulator, needs_input_grad  # noqa: F401 (rules import it here)
 
 OPS = {}     # name -> Op
-HOOKS = []   # callables hook(op, args, attrs, result) run after each primitive
+PRE_HOOKS = []  # callables hook(op, args, attrs) -> new args or None, run before each primitive
+HOOKS = []      # callables hook(op, args, attrs, result) run after each primitive
 
 
 class Op:
@@ -58,6 +60,11 @@ def defop(name, forward, backward=None, *, inputs=True, output=False, node=None,
 
 def apply(op, *args, **attrs):
     """Run primitive `op` on `args` (Tensors, numbers or None) and record it for autograd."""
+    if PRE_HOOKS:
+        for hook in PRE_HOOKS:
+            new_args = hook(op, args, attrs)
+            if new_args is not None:
+                args = new_args
     device = None
     need_grad = False
     arrays = []
