@@ -106,14 +106,15 @@ def resolve(full_name):
 
 
 def op_names(full_name):
-    """Conformance op names that test `full_name` (torch.linalg.inv -> linalg.inv; Tensor.add_ -> add)."""
+    """Conformance op names that test `full_name`: itself (as `@pytest.mark.conforms` records it) and
+    the row name (torch.linalg.inv -> linalg.inv; Tensor.add_ -> add)."""
     if full_name.startswith("Tensor."):
         attr = full_name[len("Tensor."):]
         names = [full_name, attr]
         if attr.endswith("_") and not attr.startswith("__"):
             names.append(attr[:-1])
         return names
-    return [full_name.split(".", 1)[1]] if "." in full_name else [full_name]
+    return [full_name, full_name.split(".", 1)[1]] if "." in full_name else [full_name]
 
 
 def full_names(prefix, names):
