@@ -44,14 +44,19 @@ def pytest_runtest_logreport(report):
 
 
 def pytest_sessionfinish(session):
+    """Write {op: [passed, run id, time]}; the coverage command keeps each op's newest run only."""
     if not _results:
         return
     import json
     import pathlib
+    import time
+    import uuid
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or uuid.uuid4().hex  # shared by a run's xdist workers
     out = pathlib.Path(session.config.rootpath) / ".conformance"
     out.mkdir(exist_ok=True)
     path = out / f"results-{worker}.json"
     merged = json.loads(path.read_text()) if path.exists() else {}  # keep results of earlier partial runs
-    merged.update(_results)
+    now = time.time()
+    merged.update({op: [ok, run, now] for op, ok in _results.items()})
     path.write_text(json.dumps(merged, indent=0, sort_keys=True))

@@ -40,16 +40,22 @@ def api_dir(explicit=None):
 
 
 def load_results(results_dir):
-    """{op name: passed} merged over every results-*.json (an op passes only if it passed everywhere)."""
-    merged = {}
+    """{op name: passed} from every results-*.json: an op's newest run decides, and within that run
+    (whose xdist workers each wrote a file) it passes only if it passed everywhere."""
+    newest = {}  # op -> (time, run, passed)
     for f in sorted(pathlib.Path(results_dir).glob("results-*.json")):
         try:
             data = json.loads(f.read_text())
         except (OSError, ValueError):
             continue
-        for op, ok in data.items():
-            merged[op] = merged.get(op, True) and bool(ok)
-    return merged
+        for op, verdict in data.items():
+            ok, run, when = verdict if isinstance(verdict, list) else (verdict, "", 0.0)
+            seen = newest.get(op)
+            if seen is not None and seen[1] == run:
+                newest[op] = (max(seen[0], when), run, seen[2] and bool(ok))
+            elif seen is None or when > seen[0]:
+                newest[op] = (when, run, bool(ok))
+    return {op: v[2] for op, v in newest.items()}
 
 
 def read_list(path):

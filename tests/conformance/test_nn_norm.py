@@ -377,6 +377,7 @@ def test_group_norm_bias_only():
 
 
 @pytest.mark.torch
+@pytest.mark.conforms(*(f"nn.Lazy{kind}Norm{n}d" for kind in ("Batch", "Instance") for n in (1, 2, 3)))
 @pytest.mark.parametrize("cls,shape,kwargs", [
     ("LazyBatchNorm1d", (4, 3), {}), ("LazyBatchNorm1d", (4, 3, 2), {"affine": False}),
     ("LazyBatchNorm2d", (2, 3, 4, 4), {"momentum": None}), ("LazyBatchNorm3d", (2, 3, 2, 2, 2), {}),

@@ -264,6 +264,7 @@ def test_pool_speed_shape(name):
     assert tuple(x.grad.shape) == tuple(x.shape)
 
 
+@pytest.mark.conforms("nn.FractionalMaxPool2d", "nn.FractionalMaxPool3d")
 @pytest.mark.parametrize("nd,kwargs", [(2, {"output_size": (4, 3)}), (2, {"output_ratio": 0.5, "return_indices": True}),
                                        (3, {"output_size": (3, 2, 4), "return_indices": True})])
 def test_fractional_max_pool_module(nd, kwargs):
