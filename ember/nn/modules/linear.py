@@ -43,12 +43,15 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        if input.ndim and input.shape[-1] != self.in_features:
-            rows = input.numel() // max(input.shape[-1], 1)
-            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
-                               f"{self.in_features}x{self.out_features}): Linear expects input of shape "
-                               f"(*, {self.in_features}), got {tuple(input.shape)}")
-        return F.linear(input, self.weight, self.bias)
+        try:
+            return F.linear(input, self.weight, self.bias)
+        except RuntimeError:  # checked after the fact, so fx can trace a Linear without branching on shapes
+            if input.ndim and input.shape[-1] != self.in_features:
+                rows = input.numel() // max(input.shape[-1], 1)
+                raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
+                                   f"{self.in_features}x{self.out_features}): Linear expects input of shape "
+                                   f"(*, {self.in_features}), got {tuple(input.shape)}") from None
+            raise
 
     def extra_repr(self):
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
