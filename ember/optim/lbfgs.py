@@ -1,110 +1,30 @@
-"""L-BFGS with an optional strong-Wolfe line search (a port of PyTorch's, itself after minFunc)."""
-from .._tensor import Tensor
+"""L-BFGS: limited-memory quasi-Newton steps, optionally with a strong-Wolfe line search."""
+import math
+from functools import partial
+
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..ops.movement import cat, view_as_real
 from ._functional import _check_lr
 from .optimizer import Optimizer
 
 __all__ = ["LBFGS"]
 
 
-def _f(x):
-    return float(x) if isinstance(x, Tensor) else x
-
-
-def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
-    """Minimizer of the cubic interpolating (x1, f1, g1) and (x2, f2, g2), clamped to bounds."""
-    xmin_bound, xmax_bound = bounds if bounds is not None else ((x1, x2) if x1 <= x2 else (x2, x1))
-    d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
-    d2_square = d1 ** 2 - g1 * g2
-    if d2_square >= 0:
-        d2 = d2_square ** 0.5
-        if x1 <= x2:
-            min_pos = x2 - (x2 - x1) * ((g2 + d2 - d1) / (g2 - g1 + 2 * d2))
-        else:
-            min_pos = x1 - (x1 - x2) * ((g1 + d2 - d1) / (g1 - g2 + 2 * d2))
-        return min(max(min_pos, xmin_bound), xmax_bound)
-    return (xmin_bound + xmax_bound) / 2.0
-
-
-def _strong_wolfe(obj_func, x, t, d, f, g, gtd, c1=1e-4, c2=0.9, tolerance_change=1e-9, max_ls=25):
-    """Line search along d for a step t satisfying the strong Wolfe conditions (bracketing, then zoom)."""
-    d_norm = float(d.abs().max())
-    g = g.clone()
-    f_new, g_new = obj_func(x, t, d)
-    ls_func_evals = 1
-    gtd_new = float(g_new.dot(d))
-    t_prev, f_prev, g_prev, gtd_prev = 0, f, g, gtd
-    done = False
-    ls_iter = 0
-    while ls_iter < max_ls:  # bracketing phase
-        if f_new > (f + c1 * t * gtd) or (ls_iter > 1 and f_new >= f_prev):
-            bracket, bracket_f = [t_prev, t], [f_prev, f_new]
-            bracket_g, bracket_gtd = [g_prev, g_new.clone()], [gtd_prev, gtd_new]
-            break
-        if abs(gtd_new) <= -c2 * gtd:
-            bracket, bracket_f, bracket_g = [t], [f_new], [g_new]
-            done = True
-            break
-        if gtd_new >= 0:
-            bracket, bracket_f = [t_prev, t], [f_prev, f_new]
-            bracket_g, bracket_gtd = [g_prev, g_new.clone()], [gtd_prev, gtd_new]
-            break
-        min_step = t + 0.01 * (t - t_prev)
-        max_step = t * 10
-        tmp = t
-        t = _cubic_interpolate(t_prev, f_prev, gtd_prev, t, f_new, gtd_new, bounds=(min_step, max_step))
-        t_prev, f_prev, g_prev, gtd_prev = tmp, f_new, g_new.clone(), gtd_new
-        f_new, g_new = obj_func(x, t, d)
-        ls_func_evals += 1
-        gtd_new = float(g_new.dot(d))
-        ls_iter += 1
-    if ls_iter == max_ls:
-        bracket, bracket_f, bracket_g = [0, t], [f, f_new], [g, g_new]
-
-    insuf_progress = False
-    low_pos, high_pos = (0, 1) if bracket_f[0] <= bracket_f[-1] else (1, 0)
-    while not done and ls_iter < max_ls:  # zoom phase
-        if abs(bracket[1] - bracket[0]) * d_norm < tolerance_change:
-            break
-        t = _cubic_interpolate(bracket[0], bracket_f[0], bracket_gtd[0], bracket[1], bracket_f[1], bracket_gtd[1])
-        # too close to a bracket end: move away unless the previous step made no progress either
-        eps = 0.1 * (max(bracket) - min(bracket))
-        if min(max(bracket) - t, t - min(bracket)) < eps:
-            if insuf_progress or t >= max(bracket) or t <= min(bracket):
-                t = max(bracket) - eps if abs(t - max(bracket)) < abs(t - min(bracket)) else min(bracket) + eps
-                insuf_progress = False
-            else:
-                insuf_progress = True
-        else:
-            insuf_progress = False
-        f_new, g_new = obj_func(x, t, d)
-        ls_func_evals += 1
-        gtd_new = float(g_new.dot(d))
-        ls_iter += 1
-        if f_new > (f + c1 * t * gtd) or f_new >= bracket_f[low_pos]:
-            bracket[high_pos], bracket_f[high_pos] = t, f_new
-            bracket_g[high_pos], bracket_gtd[high_pos] = g_new.clone(), gtd_new
-            low_pos, high_pos = (0, 1) if bracket_f[0] <= bracket_f[1] else (1, 0)
-        else:
-            if abs(gtd_new) <= -c2 * gtd:
-                done = True
-            elif gtd_new * (bracket[high_pos] - bracket[low_pos]) >= 0:
-                bracket[high_pos], bracket_f[high_pos] = bracket[low_pos], bracket_f[low_pos]
-                bracket_g[high_pos], bracket_gtd[high_pos] = bracket_g[low_pos], bracket_gtd[low_pos]
-            bracket[low_pos], bracket_f[low_pos] = t, f_new
-            bracket_g[low_pos], bracket_gtd[low_pos] = g_new.clone(), gtd_new
-    return bracket_f[low_pos], bracket_g[low_pos], bracket[low_pos], ls_func_evals
-
-
 class LBFGS(Optimizer):
-    r"""Limited-memory BFGS, as torch.optim.LBFGS (one parameter group; step() needs a closure).
+    r"""L-BFGS over all parameters seen as one flat vector x, as torch.optim.LBFGS.
 
-    per step, up to max_iter iterations:
-        g ← ∇f(θ) (flattened over all parameters);  stop if max|g| ≤ tolerance_grad
-        y ← g − g_prev, s ← t·d;  if yᵀs > 1e-10: push (y, s, 1/yᵀs) to the last history_size pairs, H ← yᵀs/yᵀy
-        d ← −H̃g by the two-loop recursion;  t ← min(1, 1/‖g‖₁)·γ on the first iteration, else γ
-        θ ← θ + t d  (t from a strong-Wolfe line search if line_search_fn='strong_wolfe')
-        stop on max_eval evaluations, |Δf| or max|t d| below tolerance_change
+    Each call to ``step(closure)`` runs up to ``max_iter`` iterations:
+        g ← ∇f(x)
+        remember (s, y) = (x − x_prev, g − g_prev) when yᵀs > 1e-10, keeping the last ``history_size``
+        d ← −H g    (two-loop recursion, Nocedal & Wright Alg. 7.4, with H₀ = γI and γ = sᵀy / yᵀy)
+        t ← lr      (the very first iteration: lr · min(1, 1/‖g‖₁)), or a strong-Wolfe search from there
+        x ← x + t d
+    and stops early when ‖g‖∞ ≤ tolerance_grad, when d is no descent direction, when the step or the
+    change in loss is below tolerance_change, or after ``max_eval`` evaluations of the closure.
+
+    The state lives on the first parameter under PyTorch's keys, so checkpoints move between the two:
+    ``old_dirs`` holds the y history, ``old_stps`` the s history, ``ro`` the 1/yᵀs, ``H_diag`` γ,
+    ``al`` the two-loop coefficients, and ``d``, ``t``, ``prev_flat_grad``, ``prev_loss`` the last step.
     """
 
     def __init__(self, params, lr=1, max_iter=20, max_eval=None, tolerance_grad=1e-7, tolerance_change=1e-9,
@@ -119,154 +39,246 @@ class LBFGS(Optimizer):
         if len(self.param_groups) != 1:
             raise ValueError("LBFGS doesn't support per-parameter options (parameter groups)")
         self._params = self.param_groups[0]["params"]
-        self._numel_cache = None
 
-    def _numel(self):
-        if self._numel_cache is None:
-            self._numel_cache = sum(2 * p.numel() if p.is_complex() else p.numel() for p in self._params)
-        return self._numel_cache
+    # ------------------------------------------------------------------
+    # the parameters as one flat real vector (a complex number counts as two reals)
 
-    def _gather_flat_grad(self):
-        from .. import cat, view_as_real, zeros
-        views = []
+    def _flat_grad(self):
+        parts = []
         for p in self._params:
-            if p.grad is None:
-                view = zeros(p.numel(), dtype=p.dtype, device=p.device)
-            else:
-                view = p.grad.reshape(-1)
-            views.append(view_as_real(view).reshape(-1) if view.is_complex() else view)
-        return cat(views, 0)
+            g = p.grad if p.grad is not None else p.new_zeros(p.shape)
+            parts.append(_real(g).reshape(-1))
+        return cat(parts)
 
-    def _add_grad(self, step_size, update):
-        from .. import view_as_real
-        offset = 0
+    def _move(self, t, d):
+        """x ← x + t·d, slicing d back into the parameters."""
+        start = 0
         for p in self._params:
-            real = view_as_real(p) if p.is_complex() else p
-            numel = real.numel()
-            real.add_(update[offset:offset + numel].view_as(real), alpha=_f(step_size))
-            offset += numel
-        assert offset == self._numel()
+            x = _real(p)
+            x.add_(d[start:start + x.numel()].view_as(x), alpha=t)
+            start += x.numel()
 
-    def _clone_param(self):
-        return [p.clone() for p in self._params]
-
-    def _set_param(self, params_data):
-        for p, pdata in zip(self._params, params_data):
-            p.copy_(pdata)
-
-    def _directional_evaluate(self, closure, x, t, d):
-        self._add_grad(t, d)
+    def _evaluate(self, closure):
         with enable_grad():
             loss = float(closure())
-        flat_grad = self._gather_flat_grad()
-        self._set_param(x)
-        return loss, flat_grad
+        return loss, self._flat_grad()
 
+    def _evaluate_along(self, closure, x0, d, t):
+        """f and ∇f at x0 + t·d, leaving the parameters at x0 (the line search probes)."""
+        self._move(t, d)
+        loss, grad = self._evaluate(closure)
+        for p, saved in zip(self._params, x0):
+            p.copy_(saved)
+        return loss, grad
+
+    # ------------------------------------------------------------------
+
+    @no_grad()
     def step(self, closure):
-        with no_grad():
-            return self._step(closure)
-
-    def _step(self, closure):
+        """Runs up to max_iter L-BFGS iterations; the closure must zero the gradients, backprop and return the loss."""
         group = self.param_groups[0]
-        lr = _f(group["lr"])
-        max_iter, max_eval = group["max_iter"], group["max_eval"]
-        tolerance_grad, tolerance_change = group["tolerance_grad"], group["tolerance_change"]
-        line_search_fn, history_size = group["line_search_fn"], group["history_size"]
+        lr, max_iter, max_eval = group["lr"], group["max_iter"], group["max_eval"]
+        tol_grad, tol_change, memory = group["tolerance_grad"], group["tolerance_change"], group["history_size"]
+        line_search = group["line_search_fn"]
 
-        # the state lives on the first parameter (PyTorch's layout, so state_dicts match)
         state = self.state[self._params[0]]
         state.setdefault("func_evals", 0)
         state.setdefault("n_iter", 0)
 
         with enable_grad():
-            orig_loss = closure()
-        loss = float(orig_loss)
-        current_evals = 1
+            first_loss = closure()
+        loss = float(first_loss)
+        evals = 1
         state["func_evals"] += 1
-        flat_grad = self._gather_flat_grad()
-        if flat_grad.abs().max() <= tolerance_grad:  # already optimal
-            return orig_loss
+        grad = self._flat_grad()
+        converged = grad.abs().max() <= tol_grad
+        if converged:
+            return first_loss
 
         d, t = state.get("d"), state.get("t")
-        old_dirs, old_stps, ro = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
-        H_diag = state.get("H_diag")
-        prev_flat_grad, prev_loss = state.get("prev_flat_grad"), state.get("prev_loss")
+        ys_hist, ss_hist, rhos = state.get("old_dirs"), state.get("old_stps"), state.get("ro")
+        gamma, prev_grad, prev_loss = state.get("H_diag"), state.get("prev_flat_grad"), state.get("prev_loss")
 
-        n_iter = 0
-        while n_iter < max_iter:
-            n_iter += 1
+        iters = 0
+        while iters < max_iter:
+            iters += 1
             state["n_iter"] += 1
-            if state["n_iter"] == 1:
-                d = flat_grad.neg()
-                old_dirs, old_stps, ro = [], [], []
-                H_diag = 1
+
+            if state["n_iter"] == 1:  # no curvature yet: steepest descent
+                d = grad.neg()
+                ys_hist, ss_hist, rhos = [], [], []
+                gamma = 1
             else:
-                y = flat_grad.sub(prev_flat_grad)
+                y = grad.sub(prev_grad)
                 s = d.mul(t)
                 ys = y.dot(s)
-                if ys > 1e-10:  # curvature condition: keep the pair
-                    if len(old_dirs) == history_size:
-                        old_dirs.pop(0)
-                        old_stps.pop(0)
-                        ro.pop(0)
-                    old_dirs.append(y)
-                    old_stps.append(s)
-                    ro.append(1.0 / ys)
-                    H_diag = ys / y.dot(y)
-                num_old = len(old_dirs)
+                if ys > 1e-10:  # keep only pairs with positive curvature so H stays positive definite
+                    if len(ys_hist) == memory:
+                        ys_hist.pop(0), ss_hist.pop(0), rhos.pop(0)
+                    ys_hist.append(y)
+                    ss_hist.append(s)
+                    rhos.append(1.0 / ys)
+                    gamma = ys / y.dot(y)
                 if "al" not in state:
-                    state["al"] = [None] * history_size
-                al = state["al"]
-                # two-loop recursion: d = -H g
-                q = flat_grad.neg()
-                for i in range(num_old - 1, -1, -1):
-                    al[i] = old_stps[i].dot(q) * ro[i]
-                    q.add_(old_dirs[i], alpha=-float(al[i]))
-                d = r = q * H_diag
-                for i in range(num_old):
-                    be_i = old_dirs[i].dot(r) * ro[i]
-                    r.add_(old_stps[i], alpha=float(al[i] - be_i))
+                    state["al"] = [None] * memory
+                d = _two_loop(grad, ss_hist, ys_hist, rhos, gamma, state["al"])
 
-            if prev_flat_grad is None:
-                prev_flat_grad = flat_grad.clone()
-            else:
-                prev_flat_grad.copy_(flat_grad)
+            prev_grad = grad.clone()
             prev_loss = loss
 
-            t = min(1.0, 1.0 / flat_grad.abs().sum()) * lr if state["n_iter"] == 1 else lr
-            gtd = float(flat_grad.dot(d))
-            if gtd > -tolerance_change:  # not a descent direction
+            # the first step is scaled by the gradient's size: there is no curvature to guess it from
+            t = min(1.0, 1.0 / grad.abs().sum()) * lr if state["n_iter"] == 1 else lr
+            gtd = grad.dot(d)
+            if gtd > -tol_change:  # not a descent direction (or a flat one)
                 break
 
-            ls_func_evals = 0
-            if line_search_fn is not None:
-                if line_search_fn != "strong_wolfe":
+            probes = 0
+            if line_search is not None:
+                if line_search != "strong_wolfe":
                     raise RuntimeError("only 'strong_wolfe' is supported")
-                x_init = self._clone_param()
-
-                def obj_func(x, t, d):
-                    return self._directional_evaluate(closure, x, t, d)
-                loss, flat_grad, t, ls_func_evals = _strong_wolfe(obj_func, x_init, _f(t), d, loss, flat_grad, gtd,
-                                                                  max_ls=max_eval - current_evals)
-                self._add_grad(t, d)
-                opt_cond = flat_grad.abs().max() <= tolerance_grad
+                x0 = [p.clone() for p in self._params]
+                # the search may only spend what is left of max_eval
+                loss, grad, t, probes = _strong_wolfe(partial(self._evaluate_along, closure, x0, d), t, d, loss,
+                                                      grad, gtd, max_ls=max_eval - evals)
+                self._move(t, d)
+                converged = grad.abs().max() <= tol_grad
             else:
-                self._add_grad(t, d)
-                if n_iter != max_iter:
-                    with enable_grad():
-                        loss = float(closure())
-                    flat_grad = self._gather_flat_grad()
-                    opt_cond = flat_grad.abs().max() <= tolerance_grad
-                    ls_func_evals = 1
-            current_evals += ls_func_evals
-            state["func_evals"] += ls_func_evals
+                self._move(t, d)
+                if iters != max_iter:  # the last iteration's loss is not needed: skip the evaluation
+                    loss, grad = self._evaluate(closure)
+                    converged = grad.abs().max() <= tol_grad
+                    probes = 1
+            evals += probes
+            state["func_evals"] += probes
 
-            if n_iter == max_iter or current_evals >= max_eval or opt_cond:
+            if iters == max_iter or evals >= max_eval or converged:
                 break
-            if d.mul(t).abs().max() <= tolerance_change or abs(loss - prev_loss) < tolerance_change:
-                break
+            if d.mul(t).abs().max() <= tol_change or abs(loss - prev_loss) < tol_change:
+                break  # no progress
 
-        state["d"], state["t"] = d, t
-        state["old_dirs"], state["old_stps"], state["ro"] = old_dirs, old_stps, ro
-        state["H_diag"], state["prev_flat_grad"], state["prev_loss"] = H_diag, prev_flat_grad, prev_loss
-        return orig_loss
+        state.update(d=d, t=t, old_dirs=ys_hist, old_stps=ss_hist, ro=rhos, H_diag=gamma, prev_flat_grad=prev_grad,
+                     prev_loss=prev_loss)
+        return first_loss
+
+
+def _real(x):
+    return view_as_real(x) if x.is_complex() else x
+
+
+def _two_loop(grad, ss, ys, rhos, gamma, alphas):
+    """d = −H·grad for the L-BFGS inverse Hessian H built from the (s, y) pairs, oldest first."""
+    q = grad.neg()
+    for i in reversed(range(len(ss))):
+        alphas[i] = ss[i].dot(q) * rhos[i]
+        q.add_(ys[i], alpha=-alphas[i])
+    r = q.mul(gamma)
+    for i in range(len(ss)):
+        beta = ys[i].dot(r) * rhos[i]
+        r.add_(ss[i], alpha=alphas[i] - beta)
+    return r
+
+
+# ----------------------------------------------------------------------
+# strong Wolfe line search (Nocedal & Wright Alg. 3.5 and 3.6; the safeguards follow minFunc)
+
+
+def _cubic_min(a, fa, ga, b, fb, gb, lo=None, hi=None):
+    """Minimiser of the cubic through (a, fa) and (b, fb) with slopes ga, gb, clamped to [lo, hi].
+
+    N&W eq. 3.59; when the cubic has no minimiser the midpoint of [lo, hi] is returned.
+    """
+    if lo is None:
+        lo, hi = (a, b) if a <= b else (b, a)
+    d1 = ga + gb - 3 * (fa - fb) / (a - b)
+    disc = d1 * d1 - ga * gb
+    if disc < 0:
+        return (lo + hi) / 2.0
+    d2 = math.sqrt(disc)
+    if a <= b:
+        x = b - (b - a) * ((gb + d2 - d1) / (gb - ga + 2 * d2))
+    else:
+        x = a - (a - b) * ((ga + d2 - d1) / (ga - gb + 2 * d2))
+    return min(max(x, lo), hi)
+
+
+class _Probe:
+    """One point of the line search: step t, loss f, gradient g and slope gtd = gᵀd."""
+
+    __slots__ = ("f", "g", "gtd", "t")
+
+    def __init__(self, t, f, g, gtd):
+        self.t, self.f, self.g, self.gtd = t, f, g, gtd
+
+
+def _strong_wolfe(evaluate, t, d, f0, g0, gtd0, c1=1e-4, c2=0.9, tolerance_change=1e-9, max_ls=25):
+    """Finds t with f(t) ≤ f0 + c1·t·gtd0 and |f'(t)| ≤ c2·|gtd0|; returns (f, g, t, evaluations)."""
+    t, gtd0 = float(t), float(gtd0)
+    d_size = float(d.abs().max())
+
+    def probe(step):
+        f, g = evaluate(step)
+        return _Probe(step, f, g, float(g.dot(d)))
+
+    def sufficient_decrease(p):
+        return p.f <= f0 + c1 * p.t * gtd0
+
+    def curvature_ok(p):
+        return abs(p.gtd) <= -c2 * gtd0
+
+    # phase 1 (Alg. 3.5): grow the step until an interval brackets an acceptable point
+    prev, cur = _Probe(0, f0, g0.clone(), gtd0), probe(t)
+    evals, tries = 1, 0
+    bracket = None
+    while tries < max_ls:
+        if not sufficient_decrease(cur) or (tries > 1 and cur.f >= prev.f):
+            bracket = [prev, cur]
+            break
+        if curvature_ok(cur):
+            return cur.f, cur.g, cur.t, evals
+        if cur.gtd >= 0:  # the slope turned: a minimiser lies behind
+            bracket = [prev, cur]
+            break
+        # extrapolate, at least 1% further and at most 10x the current step
+        nxt = _cubic_min(prev.t, prev.f, prev.gtd, cur.t, cur.f, cur.gtd,
+                         lo=cur.t + 0.01 * (cur.t - prev.t), hi=cur.t * 10)
+        prev, cur = cur, probe(nxt)
+        evals += 1
+        tries += 1
+    if bracket is None:  # out of evaluations: the better of the start and the last probe
+        bracket = [_Probe(0, f0, g0, gtd0), cur]
+
+    # phase 2 (Alg. 3.6): shrink the bracket; `low` is the end with the lower loss
+    low = 0 if bracket[0].f <= bracket[1].f else 1
+    stalled = False
+    while tries < max_ls:
+        a, b = bracket
+        if abs(b.t - a.t) * d_size < tolerance_change:
+            break
+        step = _cubic_min(a.t, a.f, a.gtd, b.t, b.f, b.gtd)
+        # keep the trial away from the ends; if it sat near one twice, or outside, force it 10% in
+        left, right = min(a.t, b.t), max(a.t, b.t)
+        margin = 0.1 * (right - left)
+        if min(right - step, step - left) < margin:
+            if stalled or step >= right or step <= left:
+                step = right - margin if abs(step - right) < abs(step - left) else left + margin
+                stalled = False
+            else:
+                stalled = True
+        else:
+            stalled = False
+        new = probe(step)
+        evals += 1
+        tries += 1
+        high = 1 - low
+        if not sufficient_decrease(new) or new.f >= bracket[low].f:
+            bracket[high] = new
+            low = 0 if bracket[0].f <= bracket[1].f else 1
+            continue
+        if curvature_ok(new):
+            bracket[low] = new
+            break
+        if new.gtd * (bracket[high].t - bracket[low].t) >= 0:
+            bracket[high] = bracket[low]
+        bracket[low] = new
+    best = bracket[low]
+    return best.f, best.g, best.t, evals
