@@ -32,6 +32,7 @@ from .ops.movement import *  # noqa: F401,F403
 from .ops.indexing import *  # noqa: F401,F403
 from .ops.linalg import *  # noqa: F401,F403
 from .ops.creation import *  # noqa: F401,F403
+from .ops.sparse import *  # noqa: F401,F403
 from ._random import *  # noqa: F401,F403
 from ._legacy_types import *  # noqa: F401,F403
 from ._settings import *  # noqa: F401,F403

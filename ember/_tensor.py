@@ -15,6 +15,9 @@ import numpy as np
 
 from . import _dtype
 from ._device import CPU
+from ._layout import sparse_coo as _sparse_coo
+from ._layout import sparse_csr as _sparse_csr
+from ._layout import strided as _strided
 from ._size import Size
 from .autograd import grad_mode
 
@@ -34,8 +37,8 @@ _inference_active = [0]  # number of open inference_mode blocks in any thread
 def _wrap(arr, device=CPU):
     """Make a Tensor around an xp array (the internal constructor; no copy, no checks)."""
     t = _new(Tensor)
-    if arr.__class__ is not _ndarray and device is CPU:
-        arr = np.asarray(arr)
+    if arr.__class__ is not _ndarray and device is CPU and not hasattr(arr, "_ember_sparse"):
+        arr = np.asarray(arr)  # NumPy scalars from reductions; sparse arrays (ops/sparse.py) stay as they are
     t._data = arr
     t._device = device
     if _inference_active[0] and grad_mode._state.inference:
@@ -140,6 +143,10 @@ class Tensor:
 
     @property
     def nbytes(self):
+        if self.is_sparse:
+            raise RuntimeError("nbytes is not defined for sparse tensors.  If you want the size of the constituent "
+                               "tensors, add the nbytes of the indices and values.  If you want the size of the  "
+                               "equivalent dense tensor, multiply numel() by element_size()")
         return int(self._data.size) * self._data.dtype.itemsize
 
     @property
@@ -154,7 +161,15 @@ class Tensor:
     def is_meta(self):
         return self._device.type == "meta"
 
-    is_sparse = False
+    # a sparse tensor's _data is a SparseCOO or SparseCSR with a `layout` (NOTE [ Sparse COO tensors ] in ops/sparse.py)
+    @property
+    def is_sparse(self):
+        return self._data.__class__ is not _ndarray and getattr(self._data, "layout", None) is _sparse_coo
+
+    @property
+    def is_sparse_csr(self):
+        return self._data.__class__ is not _ndarray and getattr(self._data, "layout", None) is _sparse_csr
+
     is_quantized = False
     is_mkldnn = False
     is_nested = False
@@ -163,8 +178,15 @@ class Tensor:
 
     @property
     def layout(self):
-        from ._layout import strided
-        return strided
+        return _strided if self._data.__class__ is _ndarray else getattr(self._data, "layout", _strided)
+
+    @property
+    def name(self):
+        return None  # named tensors are not supported; PyTorch's attribute is read-only too
+
+    @name.setter
+    def name(self, value):
+        raise AttributeError("attribute 'name' of 'torch._C.TensorBase' objects is not writable")
 
     def get_device(self):
         return -1 if self._device.type == "cpu" else (self._device.index or 0)
@@ -222,8 +244,21 @@ class Tensor:
         from . import _storage
         return _storage.is_shared(self)
 
-    def is_pinned(self):
+    def is_pinned(self, device=None):
+        if device is not None:
+            _warn_pin_device("is_pinned")
         return False
+
+    def pin_memory(self, device=None):
+        """Copy into page-locked memory: needs an accelerator, so on a CPU-only system it raises, as PyTorch does."""
+        from . import cuda
+        if device is not None:
+            _warn_pin_device("pin_memory")
+        if device is not None and str(device).split(":")[0] == "cpu":
+            raise RuntimeError("CPU device type not an accelerator.")
+        if not cuda.is_available():
+            raise RuntimeError("Cannot access accelerator device when none is available.")
+        return self.clone()
 
     # ------------------------------------------------------------------
     # autograd state
@@ -444,6 +479,9 @@ class Tensor:
         return data.tolist()
 
     def numpy(self, *, force=False):
+        if self.layout is not _strided:
+            name = "Sparse" if self.is_sparse else "SparseCsr"
+            raise TypeError(f"can't convert {name} layout tensor to numpy. Use Tensor.to_dense() first.")
         if self._device.type != "cpu":
             if not force:
                 raise TypeError(f"can't convert {self._device.type} device type tensor to numpy. Use Tensor.cpu() to "
@@ -477,12 +515,21 @@ class Tensor:
         return object.__format__(self, spec)
 
     def __reduce_ex__(self, proto):
+        if self.layout is not _strided:  # PyTorch's format: torch._utils._rebuild_sparse_tensor(layout, (...))
+            from .ops.sparse import reduce_sparse
+            return reduce_sparse(self)
         from . import _storage
         return _storage.reduce_tensor(self)
 
     def __deepcopy__(self, memo):
         from . import _storage
         return _storage.deepcopy_tensor(self, memo)
+
+
+def _warn_pin_device(name):
+    import warnings
+    warnings.warn(f"The argument 'device' of Tensor.{name}() is deprecated. Please do not pass this argument.",
+                  DeprecationWarning, stacklevel=3)
 
 
 def _wrap_dim(dim, ndim):

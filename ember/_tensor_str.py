@@ -253,7 +253,9 @@ def _str(self, *, tensor_contents=None):
     has_default_dtype = dtype in (default, default_complex, _dtype.int64, _dtype.bool)
     shape = tuple(self._data.shape)
 
-    if dev.type == "meta":
+    if self.is_sparse or self.is_sparse_csr:
+        tensor_str = _sparse_str(self, suffixes, indent, has_default_dtype, tensor_contents)
+    elif dev.type == "meta":
         suffixes.append(f"size={shape}")
         if dtype is not default:
             suffixes.append(f"dtype={dtype}")
@@ -274,6 +276,8 @@ def _str(self, *, tensor_contents=None):
         if not custom:
             tensor_str = _tensor_str(self._host(), indent)
 
+    if self.is_sparse or self.is_sparse_csr:
+        suffixes.append(f"layout={self.layout}")
     grad_fn = self._grad_fn
     if grad_fn is not None:
         suffixes.append(f"grad_fn=<{_grad_fn_name(grad_fn)}>")
@@ -283,10 +287,31 @@ def _str(self, *, tensor_contents=None):
     if tangent is not None:
         suffixes.append(f"tangent={tangent}")
 
-    string_repr = _add_suffixes(prefix + tensor_str, suffixes, indent, force_newline=False)
+    string_repr = _add_suffixes(prefix + tensor_str, suffixes, indent, force_newline=self.is_sparse)
     if is_parameter and not is_plain_tensor:
         string_repr = f"Parameter({string_repr})"
     return string_repr
+
+
+def _sparse_str(self, suffixes, indent, has_default_dtype, contents):
+    """A sparse COO or CSR tensor's indices and values, and its size/nnz/dtype suffixes (PyTorch's layout)."""
+    sp = self._data
+    suffixes.append(f"size={tuple(sp.shape)}")
+    suffixes.append(f"nnz={sp.nnz}")
+    if not has_default_dtype:
+        suffixes.append(f"dtype={self.dtype}")
+    if contents is not None:
+        return contents
+    parts = []
+    parts_of = ((("crow_indices", sp.crow), ("col_indices", sp.col)) if self.is_sparse_csr
+                else (("indices", sp.indices),)) + (("values", sp.values),)
+    for name, arr in parts_of:
+        prefix = f"{name}=tensor("
+        text = _tensor_str(arr, indent + len(prefix))
+        if arr.size == 0:
+            text += f", size={tuple(arr.shape)}"
+        parts.append(prefix + text + ")")
+    return (",\n" + " " * indent).join(parts)
 
 
 def tensor_repr(t, tensor_contents=None):

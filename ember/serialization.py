@@ -42,7 +42,8 @@ import zlib
 
 import numpy as np
 
-from . import _dtype, _storage
+from . import _dtype, _layout, _storage
+from .ops import sparse as _sparse
 
 __all__ = [
     "DEFAULT_PROTOCOL",
@@ -283,15 +284,24 @@ def _rebuild_from_type_v2(func, new_type, args, state):
     return ret
 
 
+def _rebuild_sparse_tensor(layout, data):
+    """torch._utils._rebuild_sparse_tensor: indices and values are checked against the size before use."""
+    try:
+        return _sparse._rebuild_sparse_tensor(layout, data)
+    except (ValueError, TypeError, IndexError, RuntimeError) as e:
+        raise CheckpointError(f"Corrupt checkpoint: invalid sparse tensor ({e})") from None
+
+
 _REBUILDERS = (_rebuild_tensor_v2, _rebuild_tensor_v3, _rebuild_tensor, _rebuild_parameter,
                _rebuild_parameter_with_state)
 
 
 def _get_layout(name):
-    from ._layout import strided
-    if name != "torch.strided":
+    layouts = {"torch.strided": _layout.strided, "torch.sparse_coo": _layout.sparse_coo,
+               "torch.sparse_csr": _layout.sparse_csr}
+    if name not in layouts:
         raise CheckpointError(f"Unsupported tensor layout in checkpoint: {name}")
-    return strided
+    return layouts[name]
 
 
 def _torch_names():
@@ -320,6 +330,7 @@ def _make_torch_names():
         Parameter: ("torch.nn.parameter", "Parameter"),
     }
     names.update({d: ("torch", name) for name, d in _dtype._BY_NAME.items()})
+    names[_rebuild_sparse_tensor] = ("torch._utils", "_rebuild_sparse_tensor")
     names.update({st: (st.module, st.name) for st in (*_STORAGE_TYPES.values(), _UNTYPED)})
     return names
 
@@ -355,6 +366,7 @@ def _callable_ok(func):
         from ._device import device
         from ._size import Size
         ids = _CACHE["callable"] = {id(f) for f in (*_REBUILDERS, _rebuild_from_type_v2, _get_layout, device, Size,
+                                                    _rebuild_sparse_tensor,
                                                     collections.OrderedDict, collections.Counter, codecs.encode,
                                                     set, complex, bytearray)}
     return id(func) in ids
@@ -775,6 +787,9 @@ def _make_pickler(pickle_module, file, protocol, storages, fast=False, legacy=Fa
                 return (_rebuild_parameter, (obj.detach(), obj.requires_grad, collections.OrderedDict()))
             if isinstance(obj, Tensor):
                 return self._reduce_tensor(obj)
+            if cls is _layout.layout:  # PyTorch writes layouts as _get_layout("torch.<name>")
+                self.used.add(_get_layout)
+                return (_get_layout, ("torch." + obj.name,))
             if cls is _dtype.dtype or cls is _StorageType:
                 self.used.add(obj)
                 return obj.name  # -> save_global (see `_dump`)
@@ -789,6 +804,10 @@ def _make_pickler(pickle_module, file, protocol, storages, fast=False, legacy=Fa
                                    "(tensors with autograd history cannot be saved)")
             if t.device.type == "meta":
                 raise NotImplementedError("Cannot save meta tensors with ember.save")
+            if t.layout is not _layout.strided:  # indices and values are saved as dense tensors
+                _, args = _sparse.reduce_sparse(t)
+                self.used.add(_rebuild_sparse_tensor)
+                return _rebuild_sparse_tensor, args
             st, offset, stride = _tensor_storage(t, storages, by_root)
             hooks = collections.OrderedDict()
             extra = {k: v for k, v in t.__dict__.items() if k not in _TENSOR_INTERNALS}

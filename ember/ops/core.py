@@ -255,7 +255,7 @@ def neg_(self):
 _to_copy = defop("to_copy", lambda xp, x, dtype, device, src_device: _transfer(x, dtype, device),
                  lambda g, out, x, dtype, device, src_device: g.to(src_device), inputs=False, node="ToCopyBackward0",
                  moves_device=True)
-_clone = defop("clone", lambda xp, x: xp.array(x, copy=True),                         lambda g, out, x: g, inputs=False)
+_clone = defop("clone", lambda xp, x: x.copy(order="K"),                              lambda g, out, x: g, inputs=False)
 _contiguous = defop("contiguous", lambda xp, x: xp.array(x, copy=True, order="C"),      lambda g, out, x: g, inputs=False,
                     node="CloneBackward0")
 _copy_from = defop("copy_", lambda xp, x, src, dtype: xp.broadcast_to(xp.asarray(src).astype(dtype, copy=False), x.shape),
@@ -284,6 +284,8 @@ def _transfer(x, dtype, device):
 
 
 def _array_device(x):
+    if hasattr(x, "_ember_sparse"):
+        return "cpu"  # sparse arrays (ops/sparse.py) hold NumPy arrays
     if type(x).__module__.startswith("ember"):
         return "meta"  # MetaArray is an ndarray subclass: test it first
     return "cpu" if isinstance(x, np.ndarray) else "cuda"
@@ -376,7 +378,7 @@ def normalize_dims(dim, ndim):
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
-    if isinstance(dim, (bool,)) or (isinstance(dim, str)):
+    if isinstance(dim, (bool, str)):
         raise TypeError("sum(): argument 'dim' must be tuple of ints")
     dims = normalize_dims(dim, input.ndim)
     if dtype is None:

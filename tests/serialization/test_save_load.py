@@ -243,6 +243,7 @@ def test_file_object_at_offset():
 # ---------------------------------------------------------------------------
 # against PyTorch itself
 
+@pytest.mark.conforms("torch.save", "torch.load")
 @pytest.mark.torch
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_ember_to_torch_dtypes(dtype):
@@ -254,6 +255,7 @@ def test_ember_to_torch_dtypes(dtype):
     assert r["t"].untyped_storage().data_ptr() == r["nc"].untyped_storage().data_ptr()
 
 
+@pytest.mark.conforms("torch.save", "torch.load")
 @pytest.mark.torch
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_torch_to_ember_dtypes(dtype):
@@ -276,6 +278,7 @@ def test_complex32_loads_as_complex64():
     assert r["v"].tolist() == [3 - 4j]
 
 
+@pytest.mark.conforms("torch.load")
 @pytest.mark.torch
 def test_torch_state_dicts_load_into_ember():
     torch.manual_seed(0)
@@ -298,6 +301,7 @@ def test_torch_state_dicts_load_into_ember():
         _same(r["opt"]["state"][i]["step"], st["step"])
 
 
+@pytest.mark.conforms("torch.save")
 @pytest.mark.torch
 def test_ember_state_dicts_load_into_torch():
     emodel = ember.nn.Sequential(ember.nn.Linear(4, 3), ember.nn.BatchNorm2d(3))
@@ -677,3 +681,33 @@ def test_storages_both_ways():
     back = _to_torch({"s": ember.arange(3.).storage(), "u": ember.ones(2, dtype=ember.uint8).untyped_storage()})
     assert back["s"].dtype == torch.float32 and back["s"].tolist() == [0.0, 1.0, 2.0]
     assert back["u"].tolist() == [1, 1]
+
+
+@pytest.mark.torch
+@pytest.mark.filterwarnings("ignore:Sparse invariant checks")
+@pytest.mark.parametrize("layout", ["coo", "coo_uncoalesced", "csr"])
+def test_sparse_tensors_move_both_ways(layout):
+    dense = np.array([[0.0, 1.5, 0.0], [2.0, 0.0, -3.0]], dtype=np.float32)
+    if layout == "csr":
+        t = torch.from_numpy(dense).to_sparse_csr()
+        e = ember.from_numpy(dense).to_sparse_csr()
+    else:
+        idx, val = [[1, 0, 1], [2, 1, 0]], [-3.0, 1.5, 2.0]
+        t = torch.sparse_coo_tensor(idx, val, (2, 3))
+        e = ember.sparse_coo_tensor(ember.tensor(idx), ember.tensor(val), (2, 3))
+        if layout == "coo":
+            t, e = t.coalesce(), e.coalesce()
+    for back, theirs in ((_to_torch({"w": e})["w"], t), (_from_torch({"w": t})["w"], e)):
+        assert str(back.layout) == str(theirs.layout) and tuple(back.shape) == tuple(theirs.shape)
+        np.testing.assert_array_equal(np.asarray(back.to_dense()), np.asarray(theirs.to_dense()))
+        if layout.startswith("coo"):
+            assert back.is_coalesced() == theirs.is_coalesced()
+            np.testing.assert_array_equal(np.asarray(back._indices()), np.asarray(theirs._indices()))
+
+
+@pytest.mark.torch
+@pytest.mark.filterwarnings("ignore:Sparse invariant checks")
+def test_sparse_tensor_with_out_of_range_indices_is_refused():
+    bad = torch.sparse_coo_tensor(torch.tensor([[0, 9]]), torch.tensor([1.0, 2.0]), (3,), check_invariants=False)
+    with pytest.raises(CheckpointError, match="invalid sparse tensor.*index 9"):
+        _from_torch(bad)

@@ -2,9 +2,9 @@
 from ... import cuda
 from ...autograd import grad_mode
 from ..modules.module import Module
+from . import scatter_gather
 from .parallel_apply import parallel_apply
 from .replicate import replicate
-from . import scatter_gather
 from .scatter_gather import gather, scatter_kwargs
 
 

@@ -2,8 +2,8 @@
 import threading
 import traceback
 
-from ...autograd import grad_mode
 from ..._tensor import Tensor
+from ...autograd import grad_mode
 
 
 def _find_device(obj):
@@ -37,9 +37,9 @@ def parallel_apply(modules, inputs, kwargs_tup=None, devices=None):
         try:
             with grad_mode.set_grad_enabled(grad_enabled):
                 results[i] = ("ok", modules[i](*args, **kwargs_tup[i]))
-        except Exception as e:  # carried to the caller's thread with its traceback
-            results[i] = ("error", e, f"Caught {type(e).__name__} in replica {i} on device {device}.\n"
-                                      f"Original {traceback.format_exc()}")
+        except Exception as e:  # noqa: BLE001  (carried to the caller's thread with its traceback)
+            message = f"Caught {type(e).__name__} in replica {i} on device {device}.\nOriginal {traceback.format_exc()}"
+            results[i] = ("error", e, message)
 
     if len(modules) == 1:
         work(0)
@@ -54,7 +54,7 @@ def parallel_apply(modules, inputs, kwargs_tup=None, devices=None):
         if r[0] == "error":
             try:
                 wrapped = type(r[1])(r[2])
-            except Exception:  # an exception type whose constructor wants other arguments
+            except Exception:  # noqa: BLE001  (an exception type whose constructor wants other arguments)
                 wrapped = RuntimeError(r[2])
             raise wrapped from r[1]
         outputs.append(r[1])
