@@ -24,7 +24,7 @@ def _record_function_enter_new(name, args=None):
 
 
 def _record_function_enter(name, args=None):
-    from .. import tensor, int64
+    from .. import int64, tensor
     key = next(_next_id)
     _open_ranges[key] = _record_function_enter_new(name, args)
     return tensor(key, dtype=int64)
