@@ -38,6 +38,7 @@ MAPPING = {
     "torchvision": "ember.vision",
     "torchaudio": "ember.audio",
     "torchtext": "ember.text",
+    "functorch": "ember.functorch",
 }
 
 _finder = None

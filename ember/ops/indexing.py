@@ -528,6 +528,15 @@ def _device_spec(spec, xp):
 # ---------------------------------------------------------------------------
 # x[index]
 
+FIRST_CLASS_DIMS = []  # [is_dim_index, index_with_dims], set when ember.functorch.dim is imported
+
+
+def index(self, positions, dims):
+    """Tensor.index: bind positional dimensions to first-class dims (functorch.dim)."""
+    from ..functorch import dim
+    return dim.index(self, positions, dims)
+
+
 def getitem(self, index):
     data = self._data
     tp = type(index)
@@ -565,6 +574,8 @@ def getitem(self, index):
         fast = _basic_tuple(data.shape, index)
         if fast is not None:  # hot path: x[i, j], x[:, a:b]
             return apply(fast[0], self, idx=fast[1], plain=None, shape=data.shape)
+    if FIRST_CLASS_DIMS and FIRST_CLASS_DIMS[0](index):  # x[i, j] with functorch.dim Dims
+        return FIRST_CLASS_DIMS[1](self, index)
     p = _parse(data.shape, index)
     if p.adv is None:
         kind = "slice" if tp is slice else p.kind
@@ -1357,7 +1368,7 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
 # ---------------------------------------------------------------------------
 
 register_methods({
-    "__getitem__": getitem, "__setitem__": setitem,
+    "__getitem__": getitem, "__setitem__": setitem, "index": index,
     "index_select": index_select, "gather": gather, "scatter": scatter, "scatter_": scatter_,
     "scatter_add": scatter_add, "scatter_add_": scatter_add_, "scatter_reduce": scatter_reduce,
     "scatter_reduce_": scatter_reduce_, "index_add": index_add, "index_add_": index_add_,
