@@ -154,9 +154,9 @@ def is_storage(obj):
 def typename(obj):
     if isinstance(obj, Tensor):
         return obj.type()
-    module = getattr(type(obj), "__module__", "") or ""
-    qual = type(obj).__qualname__
-    return qual if module in ("", "builtins") else f"{module}.{qual}"
+    named = obj if hasattr(obj, "__qualname__") else type(obj)  # functions and classes name themselves
+    module = getattr(named, "__module__", "") or ""
+    return named.__qualname__ if module == "builtins" or not module else f"{module}.{named.__qualname__}"
 
 
 def detach(input):

@@ -211,6 +211,7 @@ def _scripted_run(lib, scaler_cls, w0, xs, inf_steps, **kw):
     return scales, weights, scaler.state_dict()
 
 
+@pytest.mark.conforms("torch.amp.GradScaler")
 @pytest.mark.torch
 def test_grad_scaler_matches_torch():
     rs = np.random.RandomState(0)

@@ -80,6 +80,8 @@ ACCELERATOR_CALLS = [
 ]
 
 
+@pytest.mark.conforms("torch.accelerator", "torch.accelerator.is_available", "torch.accelerator.current_accelerator",
+                      "torch.accelerator.device_count", "torch.accelerator.set_device_index")
 @cpu_only
 @pytest.mark.parametrize("call", ACCELERATOR_CALLS)
 def test_accelerator_answers_like_torch(call):
@@ -105,6 +107,7 @@ def test_accelerator_deprecated_aliases_warn():
             pass
 
 
+@pytest.mark.conforms("torch.version", "torch.version.cuda")
 def test_version():
     assert set(ember.version.__all__) == set(torch.version.__all__)
     for name in ("cuda", "debug", "hip"):
@@ -132,6 +135,7 @@ def test_cudnn_functions_and_flags_context():
     cudnn.benchmark = False
 
 
+@pytest.mark.conforms("torch.backends.mps", "torch.backends.mps.is_available")
 def test_mps_and_cpu():
     assert ember.backends.mps.is_available() is torch.backends.mps.is_available()
     assert ember.backends.mps.is_built() is torch.backends.mps.is_built()

@@ -110,6 +110,7 @@ def restore_options():
     torch.set_printoptions(profile="default")
 
 
+@pytest.mark.conforms("torch.set_printoptions")
 @pytest.mark.parametrize("opts", OPTIONS, ids=[repr(o) for o in OPTIONS])
 @pytest.mark.parametrize("case", ["f-2d", "f-summary-2d", "i-1d", "f-sci-ratio", "c-1d", "f-3d"])
 def test_printoptions(opts, case, restore_options):

@@ -29,6 +29,8 @@ def _no_hooks_left():
     return not registry.HOOKS and not _prehooks._hooks and core.apply is registry.apply
 
 
+@pytest.mark.conforms("torch.profiler", "torch.profiler.profile", "torch.profiler.ProfilerActivity",
+                      "torch.profiler.ProfilerActivity.CPU")
 @pytest.mark.torch
 def test_small_model_counts_match_torch():
     x = np.random.RandomState(0).randn(4, 8).astype(np.float32)
@@ -123,6 +125,8 @@ def test_chrome_trace_and_stacks(tmp_path):
 @pytest.mark.parametrize("kw", [{"wait": 1, "warmup": 1, "active": 2}, {"wait": 2, "warmup": 1, "active": 3, "repeat": 2},
                                 {"wait": 1, "warmup": 0, "active": 1, "repeat": 3, "skip_first": 2},
                                 {"wait": 3, "warmup": 2, "active": 1, "skip_first": 4, "skip_first_wait": 1}])
+@pytest.mark.conforms("torch.profiler.schedule", "torch.profiler.ProfilerActivity",
+                      "torch.profiler.ProfilerActivity.CPU", "torch.profiler.ProfilerActivity.CUDA")
 def test_schedule_matches_torch(kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -133,6 +137,7 @@ def test_schedule_matches_torch(kw):
         {k: v.value for k, v in tprof.ProfilerActivity.__members__.items()}
 
 
+@pytest.mark.conforms("torch.profiler.profile", "torch.profiler.schedule")
 @pytest.mark.torch
 def test_scheduled_profile_traces_match_torch(tmp_path):
     traces = {}

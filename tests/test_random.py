@@ -164,6 +164,8 @@ _FACTORIES = [
 ]
 
 
+@pytest.mark.conforms("torch.rand", "torch.randn", "torch.randint", "torch.randperm", "torch.normal",
+                      "torch.multinomial", "torch.randn_like")
 @pytest.mark.torch
 @pytest.mark.parametrize("make", [f for _, f in _FACTORIES], ids=[n for n, _ in _FACTORIES])
 def test_factory_shape_and_dtype(make):
@@ -255,6 +257,8 @@ _ERRORS = [
 ]
 
 
+@pytest.mark.conforms("torch.rand", "torch.randn", "torch.randint", "torch.randperm", "torch.normal",
+                      "torch.multinomial", "torch.randn_like", "Tensor.random_", "Tensor.normal_")
 @pytest.mark.torch
 @pytest.mark.parametrize("make", _ERRORS, ids=[f"e{i}" for i in range(len(_ERRORS))])
 def test_errors_match_torch(make):

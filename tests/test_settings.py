@@ -1,4 +1,5 @@
 """Top-level settings and small torch.* functions (ember/_settings.py) against PyTorch."""
+import operator
 import numpy as np
 import pytest
 
@@ -34,7 +35,8 @@ CASES = {
     "is_signed": lambda L: (L.is_signed(L.ones(2)), L.is_signed(L.ones(2, dtype=L.uint8))),
     "is_inference": lambda L: L.is_inference(L.ones(2)),
     "is_vulkan_available": lambda L: L.is_vulkan_available(),
-    "typename": lambda L: (L.typename(L.ones(2)), L.typename(L.ones(2, dtype=L.long)), L.typename(3)),
+    "typename": lambda L: (L.typename(L.ones(2)), L.typename(L.ones(2, dtype=L.long)), L.typename(3),
+                           L.typename(operator.add), L.typename(len), L.typename([1])),
     "detach": lambda L: L.detach(L.ones(2, requires_grad=True) * 2).requires_grad,
     "fill": lambda L: L.fill(L.zeros(2, 3), 2.5),
     "zero_": lambda L: L.zero_(L.ones(3)),

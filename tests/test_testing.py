@@ -119,6 +119,7 @@ CASES = [
 CASES = [c if len(c) == 3 else (*c, {}) for c in CASES]
 
 
+@pytest.mark.conforms("torch.testing", "torch.testing.assert_close")
 @pytest.mark.parametrize("actual,expected,kwargs", CASES, ids=[str(i) for i in range(len(CASES))])
 def test_assert_close_matches_torch(actual, expected, kwargs):
     assert _outcome(assert_close, ember, actual, expected, kwargs) == \
@@ -134,6 +135,7 @@ def test_assert_close_matches_torch(actual, expected, kwargs):
     (T([1.0, NAN]), T([1.0, NAN]), dict(equal_nan=False)),
     (T([1, 2]), T([1.0, 2.0]), {}),
 ])
+@pytest.mark.conforms("torch.testing.assert_allclose")
 def test_assert_allclose_matches_torch(actual, expected, kwargs):
     assert _outcome(assert_allclose, ember, actual, expected, kwargs) == \
         _outcome(torch.testing.assert_allclose, torch, actual, expected, kwargs)

@@ -21,6 +21,7 @@ def leaf(T, values, dtype="float32"):
 # .grad accumulation, retain_graph, inputs=
 
 
+@pytest.mark.conforms("Tensor.backward", "Tensor.grad")
 def test_grad_accumulates_across_backward_calls():
     def run(T):
         x = leaf(T, [1.0, 2.0, 3.0])
@@ -31,6 +32,7 @@ def test_grad_accumulates_across_backward_calls():
     both(run)
 
 
+@pytest.mark.conforms("Tensor.backward", "Tensor.grad")
 def test_retain_graph_allows_second_backward():
     def run(T):
         x = leaf(T, [1.0, -2.0])
@@ -41,6 +43,7 @@ def test_retain_graph_allows_second_backward():
     both(run)
 
 
+@pytest.mark.conforms("Tensor.backward")
 def test_second_backward_without_retain_graph_raises():
     def run(T):
         x = leaf(T, [1.0, -2.0])
@@ -50,6 +53,7 @@ def test_second_backward_without_retain_graph_raises():
     raises_both(run)
 
 
+@pytest.mark.conforms("Tensor.backward", "Tensor.grad")
 def test_backward_inputs_restricts_accumulation():
     def run(T):
         x = leaf(T, [1.0, 2.0])
@@ -61,6 +65,7 @@ def test_backward_inputs_restricts_accumulation():
     both(run)
 
 
+@pytest.mark.conforms("Tensor.backward")
 def test_backward_empty_inputs_raises():
     def run(T):
         x = leaf(T, [1.0])
@@ -127,6 +132,7 @@ def test_grad_does_not_touch_dot_grad():
     both(run)
 
 
+@pytest.mark.conforms("Tensor.backward")
 def test_implicit_grad_needs_scalar():
     def run(T):
         x = leaf(T, [1.0, 2.0])
@@ -134,12 +140,14 @@ def test_implicit_grad_needs_scalar():
     raises_both(run)
 
 
+@pytest.mark.conforms("Tensor.backward")
 def test_backward_on_tensor_without_grad_raises():
     def run(T):
         T.tensor([1.0]).sum().backward()
     raises_both(run)
 
 
+@pytest.mark.conforms("Tensor.backward")
 def test_grad_shape_mismatch_raises():
     def run(T):
         x = leaf(T, [1.0, 2.0])
@@ -254,6 +262,7 @@ def test_node_hook_can_replace_grad_inputs():
 # grad modes
 
 
+@pytest.mark.conforms("torch.no_grad", "torch.set_grad_enabled", "torch.is_grad_enabled")
 def test_grad_mode_context_managers():
     def run(T):
         x = leaf(T, [1.0])
@@ -279,6 +288,7 @@ def test_grad_mode_context_managers():
     both(run)
 
 
+@pytest.mark.conforms("torch.no_grad", "torch.set_grad_enabled", "torch.is_grad_enabled")
 def test_grad_mode_decorators():
     def run(T):
         x = leaf(T, [1.0])
@@ -488,6 +498,7 @@ def test_detach_inplace_on_view_raises():
     raises_both(run)
 
 
+@pytest.mark.conforms("Tensor.requires_grad_")
 def test_requires_grad_errors():
     raises_both(lambda T: (leaf(T, [1.0]) * 2).requires_grad_(False))
     raises_both(lambda T: T.tensor([1, 2]).requires_grad_())
@@ -497,6 +508,7 @@ def test_factory_requires_grad_on_int_raises():
     raises_both(lambda T: T.tensor([1, 2], requires_grad=True))
 
 
+@pytest.mark.conforms("Tensor.requires_grad_", "Tensor.requires_grad")
 def test_requires_grad_on_nonleaf_true_is_noop():
     def run(T):
         y = leaf(T, [1.0]) * 2
