@@ -8,6 +8,7 @@ copies, and every linalg VJP can write its transposes as matmul flags.  The
 decomposition primitives (inv, solve, cholesky, qr, svd, eigh, ...) compute in
 NumPy's LAPACK wrappers; their VJPs are written in ember ops, mostly matmuls.
 """
+import math
 import string
 
 import numpy as np
@@ -71,7 +72,13 @@ def _adj(xp, x, t):
 
 def _matmul_forward(xp, a, b, ta, tb):
     dt = a.dtype
-    return xp.matmul(_adj(xp, _low(a), ta), _adj(xp, _low(b), tb)).astype(dt, copy=False)
+    a, b = _adj(xp, _low(a), ta), _adj(xp, _low(b), tb)
+    if a.ndim > 2 and b.ndim == 2 and not ta:  # a stack times one matrix: one GEMM over all the rows
+        lead = a.shape[:-1]
+        out = xp.matmul(a.reshape(math.prod(lead), a.shape[-1]), b).reshape(lead + b.shape[-1:])
+    else:
+        out = xp.matmul(a, b)
+    return out.astype(dt, copy=False)
 
 
 def _matmul_grad(g, out, a, b, ta, tb):
@@ -79,8 +86,17 @@ def _matmul_grad(g, out, a, b, ta, tb):
     if needs_input_grad(0):
         ga = _mm(b, g, tb, True) if ta else _mm(g, b, False, not tb)
     if needs_input_grad(1):
+        if b.ndim == 2 and a.ndim > 2 and not ta:
+            # the batch sums into b's gradient: one GEMM over the folded rows instead of a stack to reduce
+            a, g = _rows(a), _rows(g)
         gb = _mm(g, a, True, ta) if tb else _mm(a, g, not ta, False)
     return ga, gb
+
+
+def _rows(t):
+    """(..., n) -> (rows, n)."""
+    shape = t._data.shape
+    return t.reshape(math.prod(shape[:-1]), shape[-1])
 
 
 def _const(arr, like):

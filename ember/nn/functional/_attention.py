@@ -82,20 +82,27 @@ def _weights_backward(g, p, q, k, mask, scale, causal, safe):
         ds = ga * pa  # the softmax VJP p * (g - rowsum(g * p)), in place
         xp.subtract(ga, _rowsum(xp, ds), out=ds)
         ds *= pa
+        gm = _wrap(ds.copy(), dev) if need_m else None  # the mask's gradient is not scaled
+        ds *= scale  # once here rather than on both products
         gq = gk = None
         if need_q:
-            gq = xp.matmul(ds, k._data.astype(ct, copy=False))
-            gq *= scale
-            gq = _wrap(gq, dev)
+            gq = _wrap(_matmul_like(xp, ds, k._data.astype(ct, copy=False), q._data), dev)
         if need_k:
-            gk = xp.matmul(xp.swapaxes(ds, -1, -2), q._data.astype(ct, copy=False))
-            gk *= scale
-            gk = _wrap(gk, dev)
-        return gq, gk, (_wrap(ds, dev) if need_m else None)
+            gk = _wrap(_matmul_like(xp, xp.swapaxes(ds, -1, -2), q._data.astype(ct, copy=False), k._data), dev)
+        return gq, gk, gm
     ds = p * (g - (g * p).sum(-1, keepdim=True))
     gq = ds.matmul(k) * scale if need_q else None
     gk = ds.transpose(-2, -1).matmul(q) * scale if need_k else None
     return gq, gk, (ds if need_m else None)
+
+
+def _matmul_like(xp, a, b, like):
+    """a @ b laid out in memory like `like`, the input it is the gradient of.
+
+    MultiheadAttention's heads are transposed views of the (batch, seq, embed) projections: gradients in
+    that layout make the backward of those views free instead of a copy each."""
+    same = like.ndim >= 3 and like.shape == a.shape[:-1] + b.shape[-1:]
+    return xp.matmul(a, b, out=xp.empty_like(like, dtype=a.dtype) if same else None)  # empty_like keeps strides
 
 
 _WEIGHTS = defop("attention_weights", _weights_forward, _weights_backward, output=True,

@@ -1,18 +1,34 @@
 """F.linear and F.bilinear. linear is one primitive so a layer is one GEMM forward and at most two back."""
 import math
 
+import numpy as np
+
+from ..._tensor import _wrap
+from ...autograd import grad_mode
 from ...autograd.graph import needs_input_grad
 from ...ops.registry import apply, defop
 
 
 def _linear_forward(xp, x, w, b):
-    y = xp.matmul(x, w.T)
+    dt = x.dtype
+    if dt.itemsize == 2 and dt.kind in "fV":
+        # float16/bfloat16: a float32 GEMM (NumPy has no BLAS for them), as PyTorch accumulates
+        x, w = x.astype(np.float32), w.astype(np.float32)
+    if x.ndim > 2 and w.ndim == 2:  # one 2-D GEMM over all leading dims: BLAS is faster than a batched loop
+        lead = x.shape[:-1]
+        y = xp.matmul(x.reshape(math.prod(lead), x.shape[-1]), w.T).reshape(lead + (w.shape[0],))
+    else:
+        y = xp.matmul(x, w.T)
     if b is not None:
         y += b  # in place on a fresh result: no temporary
-    return y
+    return y.astype(dt, copy=False)
 
 
 def _linear_backward(g, out, x, w, b):
+    if w._data.ndim == 1:  # y = x @ w: a (1, in) weight with its output dim squeezed (the engine sums gw back)
+        g, w = g.unsqueeze(-1), w.unsqueeze(0)
+    if not grad_mode._state.enabled and g._data.dtype in _BLAS:
+        return _linear_backward_blas(g, x, w, b)
     gx = g.matmul(w) if needs_input_grad(0) else None
     gw = gb = None
     gshape = g._data.shape
@@ -26,6 +42,26 @@ def _linear_backward(g, out, x, w, b):
             gw = g.reshape(rows, gshape[-1]).t().matmul(x.reshape(rows, x._data.shape[-1]))
     if b is not None and needs_input_grad(2):
         gb = g if len(gshape) == 1 else g.sum(tuple(range(len(gshape) - 1)))
+    return gx, gw, gb
+
+
+_BLAS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def _linear_backward_blas(g, x, w, b):
+    """The first-order VJP (no graph to build) as at most three 2-D BLAS calls on the NumPy arrays."""
+    dev = g._device
+    xp = dev.xp
+    ga, xa, wa = g._data, x._data, w._data
+    rows = math.prod(ga.shape[:-1])
+    g2 = ga.reshape(rows, ga.shape[-1])
+    gx = gw = gb = None
+    if needs_input_grad(0):
+        gx = _wrap((g2 @ wa).reshape(xa.shape), dev)
+    if needs_input_grad(1):
+        gw = _wrap(g2.T @ xa.reshape(rows, xa.shape[-1]), dev)
+    if b is not None and needs_input_grad(2):
+        gb = _wrap(xp.ones(rows, dtype=ga.dtype) @ g2 if rows else g2.sum(0), dev)  # a GEMV beats sum(axis=0)
     return gx, gw, gb
 
 
@@ -58,4 +94,4 @@ def bilinear(input1, input2, weight, bias=None):
     return y + bias if bias is not None else y
 
 
-__all__ = ["linear", "bilinear"]
+__all__ = ["bilinear", "linear"]

@@ -13,6 +13,7 @@ import ember
 
 from ... import _dtype
 from ..._tensor import Tensor, _wrap
+from ...autograd import grad_mode
 from ...ops.registry import _pt_name, apply, defop
 from ._distance import pairwise_distance
 
@@ -269,7 +270,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 def _flat(xp, x, cdim):
     """(N, C, d1, ...) -> (N*d1*..., C); (C,) -> (1, C)."""
-    return xp.moveaxis(x, cdim, -1).reshape(-1, x.shape[cdim])
+    rows = math.prod(x.shape[:cdim] + x.shape[cdim + 1:])  # not -1: there may be no classes
+    return xp.moveaxis(x, cdim, -1).reshape(rows, x.shape[cdim])
 
 
 def _unflat(xp, a, shape, cdim):
@@ -339,23 +341,76 @@ def _nll_vjp(g, out, x, target, weight, ignore_index, reduction, cdim, shape):
     return -_const(q, g) * _grad_scale(g, reduction, cdim, len(shape)), None
 
 
+def _shifted_exp(xp, z):
+    """(exp(z - rowmax), rowmax) for the rows of z: one fresh full-size array."""
+    m = z.max(axis=1, keepdims=True)
+    e = xp.subtract(z, m)
+    xp.exp(e, out=e)
+    return e, m
+
+
 def _cross_entropy_forward(xp, x, target, weight, ignore_index, label_smoothing, reduction, cdim):
+    # logp_ic = z_ic - lse_i is never materialised: the loss reads it at the targets and, with label
+    # smoothing, through its row sums sum_c wc_c logp_ic = z @ wc - lse_i * sum(wc)
     acc = _acc(x.dtype)
     z = _flat(xp, x, cdim).astype(acc, copy=False)
-    z = z - z.max(axis=1, keepdims=True)
-    lp = z - xp.log(xp.exp(z).sum(axis=1, keepdims=True))
     t = target.reshape(-1)
     w, tc = _picked_weights(xp, t, weight, ignore_index, acc)
-    rows = -(1 - label_smoothing) * w * xp.take_along_axis(lp, tc[:, None], axis=1)[:, 0]
+    if z.shape[1] == 0:  # no classes: every target is ignored (any other was refused), each row's loss is 0
+        return _finish_loss(xp, xp.zeros(t.shape, dtype=acc), w, reduction, target.shape, x.dtype)
+    e, m = _shifted_exp(xp, z)
+    lse = xp.log(e.sum(axis=1)) + m[:, 0]
+    rows = -(1 - label_smoothing) * w * (xp.take_along_axis(z, tc[:, None], axis=1)[:, 0] - lse)
     if label_smoothing:
-        smooth = -(lp.sum(axis=1) if weight is None else lp @ weight.astype(acc))
-        rows = rows + (label_smoothing / x.shape[cdim]) * (t != ignore_index) * smooth
+        if weight is None:
+            smooth = z.sum(axis=1) - z.shape[1] * lse
+        else:
+            wc = weight.astype(acc)
+            smooth = z @ wc - lse * wc.sum()
+        rows = rows - (label_smoothing / x.shape[cdim]) * (t != ignore_index) * smooth
     return _finish_loss(xp, rows, w, reduction, target.shape, x.dtype)
+
+
+def _cross_entropy_grad(xp, g, x, target, weight, ignore_index, label_smoothing, reduction, cdim):
+    """The first-order VJP in NumPy: s_i (softmax_ic rowsum(q)_i - q_ic), written into the softmax's buffer."""
+    acc = _acc(x.dtype)
+    if x.size == 0:
+        return xp.zeros(x.shape, dtype=x.dtype)
+    z = _flat(xp, x, cdim).astype(acc, copy=False)
+    n, n_classes = z.shape
+    t = target.reshape(-1)
+    w, tc = _picked_weights(xp, t, weight, ignore_index, acc)
+    s = g.astype(acc).reshape(-1) if reduction == "none" else g.astype(acc).reshape(())
+    if reduction == "mean":
+        denom = w.sum()
+        if denom != 0:  # all targets ignored: the loss is nan but the gradient is zero (w is all 0)
+            s = s / denom
+    s = xp.broadcast_to(s, (n,))
+    hard = s * (1 - label_smoothing) * w  # s_i q_ic at the target, smoothing aside
+    if label_smoothing:
+        valid = (t != ignore_index).astype(acc)
+        wc = xp.ones(n_classes, dtype=acc) if weight is None else weight.astype(acc)
+        soft = s * (label_smoothing / n_classes) * valid  # s_i q_ic = soft_i wc_c off the target
+        r = hard + soft * wc.sum()
+    else:
+        r = hard
+    p, _ = _shifted_exp(xp, z)
+    p *= (r / p.sum(axis=1))[:, None]  # the softmax times r
+    p[xp.arange(n), tc] -= hard
+    if label_smoothing:
+        if weight is None:
+            p -= soft[:, None]
+        else:
+            p -= soft[:, None] * wc[None, :]
+    return _unflat(xp, p.astype(x.dtype, copy=False), tuple(x.shape), cdim)
 
 
 def _cross_entropy_vjp(g, out, x, target, weight, ignore_index, label_smoothing, reduction, cdim):
     # d/dx_ic of -sum_c q_ic logp_ic = softmax_ic * sum_c q_ic - q_ic
     xp = g._device.xp
+    if not grad_mode._state.enabled:  # a first-order backward builds no graph: NumPy, one full-size array
+        return _wrap(_cross_entropy_grad(xp, g._data, x._data, target, weight, ignore_index, label_smoothing,
+                                         reduction, cdim), g._device), None
     q, rowsum = _q_matrix(xp, x.shape, cdim, target, weight, ignore_index, label_smoothing, reduction,
                           x._data.dtype)
     rowsum = _const(rowsum, g)
