@@ -1,7 +1,7 @@
 """`autocast`: run matmul-like primitives in a lower precision and precision-sensitive ones in float32.
 
 NOTE [ Autocast policy ]
-Casting happens on primitive inputs, before the forward runs (a pre-hook, see NOTE [ Pre-hooks shim ]), so
+Casting happens on primitive inputs, before the forward runs (a pre-hook in `registry.PRE_HOOKS`), so
 autograd records the casts and gradients flow back to the float32 originals in their own dtype.  The op
 lists follow PyTorch's CPU autocast lists, translated to ember primitive names:
   lower precision: matmul-like ops (mm/bmm/matmul/addmm/baddbmm/linear/conv*/einsum);

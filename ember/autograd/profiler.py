@@ -1,7 +1,7 @@
 """ember.autograd.profiler: the legacy profiler API and `record_function`."""
 import functools
 
-from ..profiler._events import EventList, FunctionEvent, FunctionEventAvg, Recorder, range_begin, range_end
+from ._profiler_events import EventList, FunctionEvent, FunctionEventAvg, Recorder, range_begin, range_end
 
 __all__ = ["EventList", "FunctionEvent", "FunctionEventAvg", "emit_itt", "emit_nvtx", "profile", "record_function"]
 

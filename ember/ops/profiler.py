@@ -5,7 +5,7 @@ that range. The `_new` forms return and take a handle object instead, as PyTorch
 """
 import itertools
 
-from ..profiler._events import range_begin, range_end
+from ..autograd._profiler_events import range_begin, range_end
 
 _open_ranges = {}
 _next_id = itertools.count(1)

@@ -1,7 +1,7 @@
 """Recording profiler events: primitives (from the registry hooks), record_function ranges and module calls.
 
 NOTE [ Profiler recording ]
-While at least one recorder is active, a pre-hook (NOTE [ Pre-hooks shim ]) stamps each primitive's start and
+While at least one recorder is active, a pre-hook (`registry.PRE_HOOKS`) stamps each primitive's start and
 a post-hook in `registry.HOOKS` closes it into a FunctionEvent named like PyTorch's (`aten::mm`, ...).  Ranges
 (`record_function`, `nn.Module: Linear_0`, `ProfilerStep#3`) are opened and closed explicitly.  Parents and
 self times are derived afterwards from interval nesting per thread, so recording stays a few appends.  When
