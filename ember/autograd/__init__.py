@@ -15,9 +15,9 @@ _LAZY = {
     "Function": ("function", "Function"), "FunctionCtx": ("function", "FunctionCtx"),
     "once_differentiable": ("function", "once_differentiable"),
     "detect_anomaly": ("anomaly_mode", "detect_anomaly"), "set_detect_anomaly": ("anomaly_mode", "set_detect_anomaly"),
-    "Variable": ("._tensor", "Tensor"),
+    "Variable": ("variable", "Variable"),
 }
-_SUBMODULES = {"anomaly_mode", "forward_ad", "function", "functional", "profiler"}
+_SUBMODULES = {"anomaly_mode", "forward_ad", "function", "functional", "profiler", "variable"}
 
 
 def __getattr__(name):

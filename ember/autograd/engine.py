@@ -38,10 +38,14 @@ def accumulate(old, new):
     """old + new for gradient buffers (in place when no graph is being built)."""
     if old is None:
         return new
-    if grad_mode._state.enabled or new._requires_grad or old._requires_grad:
+    if grad_mode._state.enabled or new._requires_grad:
         return old + new
-    if old.dtype is new.dtype and _is_owned(old._data) and old._data.shape == new._data.shape:
-        old._data += new._data
+    # a .grad with a graph (from create_graph=True) is added to in place, as PyTorch does: it keeps its graph
+    if old.dtype is new.dtype and old._data.shape == new._data.shape and (old._requires_grad or _is_owned(old._data)):
+        try:
+            old._data += new._data
+        except ValueError:  # a read-only (broadcast) buffer
+            return old + new
         old._version_counter.value += 1
         return old
     return old + new
