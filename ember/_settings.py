@@ -297,17 +297,25 @@ def while_loop(cond_fn, body_fn, carried_inputs):
         carried = tuple(out) if isinstance(out, (tuple, list)) else (out,)
 
 
-def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None, options=None,
-            disable=False):
-    """torch.compile with ember's only backend, eager: returns a callable with the same behaviour.
+def compile(model=None, *, fullgraph=False, dynamic=None, backend="inductor", mode=None, options=None, name=None,
+            disable=False, recompile_limit=None, isolate_recompiles=False, shapes_spec=None):
+    """torch.compile with ember's only backend, eager: same numbers, wrapped as PyTorch wraps.
 
-    ember has no code generator yet; compiling changes no numbers, as PyTorch's "eager" backend."""
+    ember has no code generator yet; a module comes back as an OptimizedModule (`_orig_mod`), a
+    function as a wrapper, so programs that unwrap compiled models work unchanged."""
     if model is None:
-        return lambda m: compile(m, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode,
-                                 options=options, disable=disable)
+        return lambda m: compile(m, fullgraph=fullgraph, dynamic=dynamic, backend=backend, mode=mode, options=options,
+                                 name=name, disable=disable, recompile_limit=recompile_limit,
+                                 isolate_recompiles=isolate_recompiles, shapes_spec=shapes_spec)
     if mode is not None and options is not None:
         raise RuntimeError("Either mode or options can be specified, but both can't be specified at the same time.")
     if not callable(model):
         raise RuntimeError("torch.compile expects a callable")
-    return model
+    if disable:
+        return model
+    from . import _dynamo
+    from .nn import Module
+    if isinstance(model, Module):
+        return _dynamo.OptimizedModule(model, backend)
+    return _dynamo.wrap_function(model)
 
