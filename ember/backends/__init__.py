@@ -1,2 +1,3 @@
 """Array backends (numpy for cpu, meta, cupy for cuda) and torch.backends-style flags."""
-from . import cpu, cuda, cudnn, mha, mps  # noqa: F401,E402  (cheap: CuPy loads only when a GPU is asked for)
+# cheap: CuPy loads only when a GPU is asked for
+from . import cpu, cuda, cudnn, mha, mkl, mkldnn, mps, openmp, opt_einsum  # noqa: F401

@@ -12,6 +12,12 @@ from .normal import LogNormal, Normal
 from .transformed_distribution import TransformedDistribution
 from .uniform import Uniform
 
+# PyTorch's per-distribution module paths (torch.distributions.multinomial.Multinomial) are attributes too
+from . import (bernoulli, beta, binomial, categorical, cauchy, chi2, dirichlet, exponential, gamma,  # noqa: F401,E402
+               geometric, gumbel, half_normal, independent, kl, laplace, log_normal, multinomial,
+               multivariate_normal, normal, one_hot_categorical, poisson, studentT, transformed_distribution,
+               uniform, utils)
+
 __all__ = [
     "Bernoulli",
     "Beta",
