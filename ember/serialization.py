@@ -75,6 +75,14 @@ class CheckpointError(RuntimeError):
     """A checkpoint file is corrupt, truncated, or inconsistent."""
 
 
+class _NotACheckpoint(CheckpointError, pickle.UnpicklingError):
+    """Neither a zip archive nor a pickle: PyTorch's unpickler fails first, so it is an UnpicklingError too."""
+
+
+class _EmptyCheckpoint(CheckpointError, EOFError):
+    """An empty (or cut-off) pickle stream: PyTorch raises EOFError."""
+
+
 class _DeviceUnavailable(RuntimeError):
     """map_location (or the file) asks for a device this process doesn't have (PyTorch's RuntimeError)."""
 
@@ -590,7 +598,7 @@ def _errors(weights_only):
         raise CheckpointError(f"Corrupt checkpoint: {type(e).__name__}: {e}") from e
     except _LOADER_ERRORS as e:
         if isinstance(e, EOFError) and not str(e):
-            raise CheckpointError("Corrupt checkpoint: unexpected end of file (truncated?)") from e
+            raise _EmptyCheckpoint("Corrupt checkpoint: unexpected end of file (truncated?)") from e
         raise CheckpointError(f"Corrupt checkpoint: {type(e).__name__}: {e}") from e
     except Exception as e:
         if not weights_only:
@@ -1305,7 +1313,7 @@ def _load_from(fh, restore, unpickler_cls, mmap_path, weights_only, pickle_load_
         magic = fh.read(4)
         fh.seek(start)
         if not magic:
-            raise CheckpointError("Corrupt checkpoint: the file is empty")
+            raise _EmptyCheckpoint("Corrupt checkpoint: the file is empty")
         if magic == b"PK\x03\x04":
             if start:
                 fh = _Window(fh, start)
@@ -1316,7 +1324,7 @@ def _load_from(fh, restore, unpickler_cls, mmap_path, weights_only, pickle_load_
                                "serialization=True), please torch.save your checkpoint with this option in order "
                                "to use mmap.")
         if magic[:1] != b"\x80":
-            raise CheckpointError("Invalid magic number; corrupt file? (not a PyTorch checkpoint)")
+            raise _NotACheckpoint("Invalid magic number; corrupt file? (not a PyTorch checkpoint)")
         return _load_legacy(fh, restore, unpickler_cls, file_size, pickle_load_args)
 
 
