@@ -11,7 +11,10 @@ import warnings as _warnings
 # NumPy warns on log(0), 0/0 and overflow; PyTorch never does (nan/inf are values). Only ember's own frames.
 _warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"ember\.")
 
-from . import _dtype
+from . import _allocator
+_allocator.keep_freed_memory()
+
+from . import _dtype  # noqa: E402
 from ._dtype import *  # noqa: F401,F403  (dtype objects, promotion, finfo/iinfo)
 from ._device import device
 from ._size import Size

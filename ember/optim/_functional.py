@@ -35,18 +35,35 @@ def adam(xp, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, steps, *, am
             else:
                 g = g + weight_decay * p
         exp_avg, exp_avg_sq = exp_avgs[i], exp_avg_sqs[i]
-        exp_avg += (g - exp_avg) * (1 - beta1)          # lerp(exp_avg, g, 1 - beta1)
-        exp_avg_sq *= beta2
-        exp_avg_sq += (1 - beta2) * (g * g.conj() if g.dtype.kind == "c" else g * g)
         bias_correction1 = 1 - beta1 ** step
         bias_correction2_sqrt = math.sqrt(1 - beta2 ** step)
         step_size = lr / bias_correction1
+        if g.dtype.kind == "c":
+            exp_avg += (g - exp_avg) * (1 - beta1)
+            exp_avg_sq *= beta2
+            exp_avg_sq += (1 - beta2) * (g * g.conj())
+            v = exp_avg_sq
+            if amsgrad:
+                v = xp.maximum(max_exp_avg_sqs[i], exp_avg_sq, out=max_exp_avg_sqs[i])
+            p -= step_size * (exp_avg / (xp.sqrt(v) / bias_correction2_sqrt + eps))
+            continue
+        # the same arithmetic, in order, through one scratch buffer instead of ~9 temporaries
+        t = xp.subtract(g, exp_avg)
+        t *= 1 - beta1
+        exp_avg += t                                    # lerp(exp_avg, g, 1 - beta1)
+        exp_avg_sq *= beta2
+        xp.multiply(g, g, out=t)
+        t *= 1 - beta2
+        exp_avg_sq += t
+        v = exp_avg_sq
         if amsgrad:
-            xp.maximum(max_exp_avg_sqs[i], exp_avg_sq, out=max_exp_avg_sqs[i])
-            denom = xp.sqrt(max_exp_avg_sqs[i]) / bias_correction2_sqrt + eps
-        else:
-            denom = xp.sqrt(exp_avg_sq) / bias_correction2_sqrt + eps
-        p -= step_size * (exp_avg / denom)
+            v = xp.maximum(max_exp_avg_sqs[i], exp_avg_sq, out=max_exp_avg_sqs[i])
+        xp.sqrt(v, out=t)
+        t /= bias_correction2_sqrt
+        t += eps                                        # denom
+        xp.divide(exp_avg, t, out=t)
+        t *= step_size
+        p -= t
 
 
 def _real(a):
