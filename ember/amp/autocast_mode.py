@@ -14,6 +14,7 @@ import functools
 
 from .. import _dtype
 from .._tensor import Tensor
+from ..ops import registry
 from . import _prehooks, _state
 
 __all__ = ["autocast", "custom_bwd", "custom_fwd", "is_autocast_available"]
@@ -90,6 +91,18 @@ def _pre_hook(op, args, attrs):
     return tuple(type(a)(_to(x, widest) for x in a) if isinstance(a, (list, tuple)) else _to(a, widest) for a in args)
 
 
+def _composite_hook(policy, args):
+    """Casts for composite operators marked with registry.autocast_policy (addmm, mse_loss, ...)."""
+    tensors = [x for a in args for x in (a if isinstance(a, (list, tuple)) else (a,)) if isinstance(x, Tensor)]
+    if not tensors:
+        return args
+    device_type = tensors[0]._device.type
+    if not _state._tls.enabled.get(device_type, False):
+        return args
+    dtype = _state.get_autocast_dtype(device_type) if policy == "lower" else _dtype.float32
+    return _flatten_cast(args, device_type, dtype)
+
+
 def _to(t, dtype):
     return t.to(dtype) if isinstance(t, Tensor) and t.dtype.is_floating_point and t.dtype is not dtype else t
 
@@ -100,6 +113,7 @@ _installed = [0]
 def _install():
     if _installed[0] == 0:
         _prehooks.add(_pre_hook)
+        registry.COMPOSITE_HOOKS.append(_composite_hook)
     _installed[0] += 1
 
 
@@ -107,6 +121,7 @@ def _uninstall():
     _installed[0] -= 1
     if _installed[0] == 0:
         _prehooks.remove(_pre_hook)
+        registry.COMPOSITE_HOOKS.remove(_composite_hook)
 
 
 class autocast:

@@ -16,7 +16,7 @@ import numpy as np
 from .. import _dtype
 from .._tensor import Tensor, _wrap, register_methods
 from .core import _finish, normalize_dims
-from .registry import _pt_name, apply, defop, needs_input_grad
+from .registry import _pt_name, apply, autocast_policy, defop, needs_input_grad
 
 __all__ = [
     "addbmm",
@@ -299,6 +299,7 @@ def _check_self_dtype(name, input, m):
                            f"{_name(m.dtype, True)}, batch2: {_name(m.dtype, True)}")
 
 
+@autocast_policy("lower")
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     _check_self_dtype("addmm", input, mat2)
     return _finish(_addmm_like("addmm", input, mm(mat1, mat2), beta, alpha), out)
@@ -315,11 +316,13 @@ def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
     return _finish(_addmm_like("addr", input, outer(vec1, vec2), beta, alpha), out)
 
 
+@autocast_policy("lower")
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     _check_self_dtype("baddbmm", input, batch1)
     return _finish(_addmm_like("baddbmm", input, bmm(batch1, batch2), beta, alpha), out)
 
 
+@autocast_policy("lower")
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     _check_self_dtype("baddbmm", input, batch1)
     _check_dims(batch1, 3, "batch1 must be a 3D tensor")
@@ -406,11 +409,13 @@ def _chain(mats):
 # einsum, tensordot, kron, cross, trace
 
 def _einsum_forward(xp, *ops, eq):
+    half = ops[0].dtype if _low(ops[0]) is not ops[0] else None
     ops = [_low(o) for o in ops]
     res = xp.einsum(eq, *ops, optimize=len(ops) > 1)
     if len(ops) == 1:
         res = xp.array(res, copy=True)  # single-operand einsum can return a view
-    return xp.asarray(res)
+    res = xp.asarray(res)
+    return res.astype(half) if half is not None else res  # half types come back in their own dtype, as PyTorch
 
 
 def _einsum_grad(g, out, *ops, eq):

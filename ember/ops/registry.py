@@ -14,6 +14,8 @@ tracing, anomaly mode, autocast) hangs off `PRE_HOOKS` (run before the forward,
 may replace the arguments: autocast's casts) and `HOOKS` (run after it), each of
 which costs one truth test when empty.
 """
+import functools
+
 from .. import _dtype
 from .._tensor import Tensor, _wrap
 from ..autograd import grad_mode
@@ -22,6 +24,7 @@ from ..autograd.graph import Node, grad_accumulator, needs_input_grad  # noqa: F
 OPS = {}     # name -> Op
 PRE_HOOKS = []  # callables hook(op, args, attrs) -> new args or None, run before each primitive
 HOOKS = []      # callables hook(op, args, attrs, result) run after each primitive
+COMPOSITE_HOOKS = []  # autocast's hook(policy, args) -> args, for composites marked with autocast_policy
 
 
 class Op:
@@ -56,6 +59,19 @@ def defop(name, forward, backward=None, *, inputs=True, output=False, node=None,
             frozenset(nondiff_outputs), moves_device)
     OPS[name] = op
     return op
+
+
+def autocast_policy(policy):
+    """Mark a composite operator that autocast treats as a whole ("lower" precision or "fp32"), as
+    PyTorch's autocast lists name addmm or mse_loss: its arguments are cast on entry, while active."""
+    def mark(fn):
+        @functools.wraps(fn)
+        def run(*args, **kwargs):
+            if COMPOSITE_HOOKS:
+                args = COMPOSITE_HOOKS[0](policy, args)
+            return fn(*args, **kwargs)
+        return run
+    return mark
 
 
 def apply(op, *args, **attrs):

@@ -14,7 +14,7 @@ import ember
 from ... import _dtype
 from ..._tensor import Tensor, _wrap
 from ...autograd import grad_mode
-from ...ops.registry import _pt_name, apply, defop
+from ...ops.registry import _pt_name, apply, autocast_policy, defop
 from ._distance import pairwise_distance
 
 __all__ = [
@@ -114,6 +114,7 @@ def _weighted(loss, weight, input, reduction, mean_over_weight):
     raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', 'sum'.")
 
 
+@autocast_policy("fp32")  # on PyTorch's CPU autocast float32 list
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _warn_size(input, target)
     if size_average is not None or reduce is not None:
@@ -124,6 +125,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
     return _reduce(loss, _reduction(None, None, reduction))
 
 
+@autocast_policy("fp32")
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
     _warn_size(input, target)
     if not ember.result_type(input, target).is_floating_point and not input.dtype.is_complex:
@@ -137,6 +139,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
     return _reduce(loss, _reduction(None, None, reduction))
 
 
+@autocast_policy("fp32")
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
     _warn_size(input, target)
     reduction = _reduction(size_average, reduce, reduction)
@@ -148,6 +151,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     return _reduce(ember.where(d < beta, 0.5 * d * d / beta, d - 0.5 * beta), reduction)
 
 
+@autocast_policy("fp32")
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     _warn_size(input, target)
     if weight is None:
@@ -161,6 +165,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     return _reduce(loss, reduction)
 
 
+@autocast_policy("fp32")
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
                      reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
@@ -195,6 +200,7 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
     return _reduce(loss, reduction)
 
 
+@autocast_policy("fp32")
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
@@ -215,6 +221,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 # ---------------------------------------------------------------------------
 # binary classification
 
+@autocast_policy("fp32")
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     if tuple(target.shape) != tuple(input.shape):
@@ -237,6 +244,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return _reduce(loss, reduction)
 
 
+@autocast_policy("fp32")
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None, reduction="mean",
                                      pos_weight=None):
     reduction = _reduction(size_average, reduce, reduction)
@@ -468,6 +476,7 @@ def _check_class_target(input, target, weight, ignore_index):
     return t, w
 
 
+@autocast_policy("fp32")
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     if input.dtype._category < 2:
@@ -478,6 +487,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
                  cdim=0 if input.ndim == 1 else 1, shape=tuple(input.shape))
 
 
+@autocast_policy("fp32")
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction="mean",
                   label_smoothing=0.0):
     reduction = _reduction(size_average, reduce, reduction)
@@ -652,6 +662,7 @@ def _lengths(x):
     return np.asarray(list(x), dtype=np.int64).reshape(-1)
 
 
+@autocast_policy("fp32")
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean", zero_infinity=False):
     reduction = _reduction(None, None, reduction)
     unbatched = log_probs.ndim == 2
@@ -690,6 +701,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
 # ---------------------------------------------------------------------------
 # margin and embedding losses (ATen's composites)
 
+@autocast_policy("fp32")
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     if input1.ndim != input2.ndim or input1.ndim != target.ndim:
@@ -698,6 +710,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
     return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
 
 
+@autocast_policy("fp32")
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     zeros = ember.zeros_like(input)
@@ -705,6 +718,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
     return _reduce(loss, reduction)
 
 
+@autocast_policy("fp32")
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     _no_grad_arg(target, "soft_margin_loss", "target")
@@ -725,6 +739,7 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     return _reduce(loss, reduction)
 
 
+@autocast_policy("fp32")
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     tdim = target.ndim
@@ -750,6 +765,7 @@ def _check_long_target(target):
         raise RuntimeError(f"expected scalar type Long but found {_pt_name(target.dtype)}")
 
 
+@autocast_policy("fp32")
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None, reduce=None,
                       reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
@@ -785,6 +801,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     return _reduce(loss, reduction)
 
 
+@autocast_policy("fp32")
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
     _check_long_target(target)
@@ -810,6 +827,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     return _reduce(loss, reduction)
 
 
+@autocast_policy("fp32")
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,
                         reduce=None, reduction="mean"):
     reduction = _reduction(size_average, reduce, reduction)
