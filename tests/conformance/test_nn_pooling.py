@@ -297,3 +297,39 @@ def test_fractional_max_pool_random_and_errors():
             torch.nn.FractionalMaxPool2d(2, **kwargs)
         with pytest.raises(ValueError):
             ember.nn.FractionalMaxPool2d(2, **kwargs)
+
+
+# the tiled fast path of max_pool (stride == kernel, no padding or dilation) against PyTorch
+@pytest.mark.parametrize("shape,kernel", [((2, 3, 7, 9), 2), ((2, 3, 8, 8), (2, 4)), ((1, 2, 9, 9), 3),
+                                          ((2, 3, 6, 6), (3, 1)), ((1, 2, 5, 4, 7), 2), ((2, 3, 11), 3),
+                                          ((0, 3, 4, 4), 2), ((2, 1, 32, 32), 16)])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int64", "uint8"])
+def test_max_pool_tiles(shape, kernel, dtype):
+    rng = np.random.default_rng(0)
+    x = rng.integers(-2, 3, shape).astype(dtype)  # small integers: many ties, the first maximum must win
+    if dtype == "float64" and x.size:
+        x.flat[::7], x.flat[3::11] = np.nan, -np.inf  # NaN wins (the last one), -inf windows keep their first
+    nd = len(shape) - 2
+    name = f"max_pool{nd}d"
+    t_out, t_idx = getattr(torch.nn.functional, name)(torch.from_numpy(x), kernel, return_indices=True)
+    e_out, e_idx = getattr(ember.nn.functional, name)(ember.from_numpy(x), kernel, return_indices=True)
+    np.testing.assert_array_equal(e_out.numpy(), t_out.numpy())
+    np.testing.assert_array_equal(e_idx.numpy(), t_idx.numpy())
+    if dtype.startswith("float") and dtype != "float16" and x.size:
+        g = rng.standard_normal(t_out.shape).astype(dtype)
+        xt, xe = torch.from_numpy(x).requires_grad_(), ember.from_numpy(x).requires_grad_()
+        getattr(torch.nn.functional, name)(xt, kernel).backward(torch.from_numpy(g))
+        getattr(ember.nn.functional, name)(xe, kernel).backward(ember.from_numpy(g))
+        np.testing.assert_array_equal(xe.grad.numpy(), xt.grad.numpy())
+
+
+def test_max_pool_tiles_ceil_mode_noncontiguous_and_double_backward():
+    rng = np.random.default_rng(1)
+    for shape in [(2, 3, 8, 6), (2, 3, 7, 6)]:  # ceil_mode adds no window when the sizes divide (fast path)
+        x = rng.standard_normal(shape).astype(np.float32)
+        t = torch.nn.functional.max_pool2d(torch.from_numpy(x).transpose(2, 3), 2, ceil_mode=True, return_indices=True)
+        e = ember.nn.functional.max_pool2d(ember.from_numpy(x).transpose(2, 3), 2, ceil_mode=True, return_indices=True)
+        np.testing.assert_array_equal(e[0].numpy(), t[0].numpy())
+        np.testing.assert_array_equal(e[1].numpy(), t[1].numpy())
+    x = ember.randn(1, 2, 6, 5, dtype=ember.float64, requires_grad=True)
+    assert ember.autograd.gradgradcheck(lambda t: ember.nn.functional.max_pool2d(t, 2), (x,))

@@ -1,6 +1,6 @@
 """N-d convolution as three primitives closed under differentiation.
 
-conv(x, w)            the forward: windows of x (a strided view, no copy) contracted with w in one GEMM
+conv(x, w, b)         the forward: windows of x (a strided view, no copy) contracted with w in one GEMM, plus b
 conv_transpose(g, w)  the adjoint of conv in x: scatter-adds g (x) w back onto x's positions
 conv_weight(x, g)     the adjoint of conv in w: windows of x contracted with g
 
@@ -10,7 +10,9 @@ Each one's VJP is written with the other two, so gradients of any order work:
   d conv_weight    = (conv_transpose(g, v), conv(x, v))
 Padding is zeros here; other padding modes pad explicitly first (F.pad).
 """
+import itertools
 import math
+import os
 import threading
 
 import numpy as np
@@ -18,16 +20,19 @@ import numpy as np
 from ...autograd.graph import needs_input_grad
 from ...ops.registry import apply, defop
 
-
 # NOTE [ Stride-1 convolution on the flattened padded grid ]
 # With stride 1, every kernel tap is a constant shift of the zero-padded input
 # flattened per (channel, sample): out[p] = sum_k w_k . xpad[p + off_k], for p
 # on the padded grid (out_sp[0] rows of full padded width; the columns past each
 # output row are garbage and dropped).  So im2col is K contiguous slice copies
-# into a (C, K, N, L) buffer and each of conv / conv_weight / conv_transpose is
+# into a (C, K, B, L) buffer and each of conv / conv_weight / conv_transpose is
 # one large GEMM, instead of tensordot's copy of a 2N-d strided window view.
+# The batch goes through in chunks of B samples: each chunk's buffers stay in
+# cache between the copies and the GEMM, and stay small for large inputs.
 
 _BLAS = (np.dtype(np.float32), np.dtype(np.float64))
+_MIN_COLUMNS = 2048  # GEMM columns per chunk: enough to amortise the per-chunk Python and BLAS call cost
+_MAX_CHUNK = 4 << 20  # bytes of im2col buffer per chunk (beyond one sample)
 
 
 def _fast(xp, x, w, stride, groups):
@@ -36,104 +41,241 @@ def _fast(xp, x, w, stride, groups):
 
 
 _WORK = threading.local()
-_MAX_CACHED = 32 << 20  # bytes; at most 8 buffers are kept per thread
+_MAX_CACHED = 64 << 20  # bytes of work buffers kept per thread
 
 
-def _scratch(role, shape, dtype, zero):
+def _scratch(role, shape, dtype):
     """A reused per-thread work buffer: fresh multi-MB arrays cost more in page faults than the GEMM.
 
-    `zero`: the caller needs zeros everywhere; otherwise it overwrites exactly the same region every
-    time (so the rest stays as zero as it was made)."""
-    if math.prod(shape) * dtype.itemsize > _MAX_CACHED:  # big convs: the GEMM dwarfs the page faults
+    Made zero; callers either overwrite what they read or write the same region every time (so the rest stays
+    zero): `role` must pin that region down."""
+    size = math.prod(shape) * dtype.itemsize
+    if size > _MAX_CACHED // 4:  # big convs: the GEMM dwarfs the page faults
         return np.zeros(shape, dtype=dtype)
     cache = _WORK.__dict__.setdefault("buffers", {})
     key = (role, shape, dtype)
     a = cache.pop(key, None)
     if a is None:
         a = np.zeros(shape, dtype=dtype)
-        if len(cache) >= 8:
-            del cache[next(iter(cache))]
-    elif zero:
-        a.fill(0)
+        while cache and sum(b.nbytes for b in cache.values()) + size > _MAX_CACHED:
+            del cache[next(iter(cache))]  # least recently used first
     cache[key] = a  # most recently used last
     return a
 
 
-def _grid(x_shape, k, padding, dilation):
-    """(padded spatial shape, output spatial shape, flat length L of the output grid, flat offsets of the taps)."""
-    padded = tuple(s + 2 * p for s, p in zip(x_shape[2:], padding))
-    out_sp = tuple(pp - d * (kk - 1) for pp, d, kk in zip(padded, dilation, k))
-    flat_strides = [math.prod(padded[i + 1:]) for i in range(len(padded))]
-    offsets = [sum(o * d * st for o, d, st in zip(off, dilation, flat_strides)) for off in np.ndindex(*k)]
-    return padded, out_sp, out_sp[0] * flat_strides[0], offsets
+class _Grid:
+    """Geometry of a stride-1 convolution of `x_shape` on the flattened padded grid, and its batch chunks."""
+
+    def __init__(self, x_shape, k, padding, dilation):
+        self.x_shape, self.padding = tuple(x_shape), tuple(padding)
+        self.padded = tuple(s + 2 * p for s, p in zip(x_shape[2:], padding))
+        self.out_sp = tuple(pp - d * (kk - 1) for pp, d, kk in zip(self.padded, dilation, k))
+        flat_strides = [math.prod(self.padded[i + 1:]) for i in range(len(self.padded))]
+        self.offsets = [sum(o * d * st for o, d, st in zip(off, dilation, flat_strides)) for off in np.ndindex(*k)]
+        self.total = math.prod(self.padded)
+        self.length = self.out_sp[0] * flat_strides[0]                     # L
+        self.width = max(self.total, self.offsets[-1] + self.length)     # the last tap reads past the grid
+        n, c = x_shape[:2]
+        per_sample = c * len(self.offsets) * self.length * 8
+        self.chunk = max(1, min(n, -(-_MIN_COLUMNS // self.length), _MAX_CHUNK // per_sample))
+
+    def chunks(self):
+        n = self.x_shape[0]
+        return [(s, min(n, s + self.chunk)) for s in range(0, n, self.chunk)]
+
+    def interior(self, b):
+        """Index of the input's positions in a (C, B, *padded) buffer."""
+        return (slice(None), slice(0, b)) + tuple(slice(p, p + s) for p, s in zip(self.padding, self.x_shape[2:]))
+
+    def on_grid(self, a):
+        """(..., L) on the padded grid -> (..., *out_sp) view without the garbage columns."""
+        a = a.reshape(a.shape[:-1] + (self.out_sp[0],) + self.padded[1:])
+        return a[(Ellipsis,) + tuple(slice(0, m) for m in self.out_sp[1:])]
+
+    def cols(self, x, s, e):
+        """im2col of samples s:e of x, as (C, K, e - s, L)."""
+        c, b = x.shape[1], e - s
+        key = ("pad", self.x_shape[1:], self.padding, self.chunk)   # fixes the interior written, borders stay 0
+        buf = _scratch(key, (c, self.chunk, self.width), x.dtype)
+        buf[:, :, :self.total].reshape((c, self.chunk) + self.padded)[self.interior(b)] = x[s:e].swapaxes(0, 1)
+        cols = _scratch("cols", (c, len(self.offsets), self.chunk, self.length), x.dtype)[:, :, :b]
+        for i, off in enumerate(self.offsets):
+            cols[:, i] = buf[:, :b, off:off + self.length]
+        return cols
+
+    def grid(self, g, s, e):
+        """Samples s:e of g (N, O, *out_sp) as (O, e - s, L) on the padded grid, zeros in the garbage columns."""
+        o = g.shape[1]
+        key = ("grid", self.padded, self.out_sp, self.chunk)
+        buf = _scratch(key, (o, self.chunk, self.length), g.dtype)[:, :e - s]
+        self.on_grid(buf)[...] = g[s:e].swapaxes(0, 1)
+        return buf
+
+    def zero_garbage(self, a):
+        """Zero the garbage columns of `a` (..., L) in place."""
+        grid = a.reshape(a.shape[:-1] + (self.out_sp[0],) + self.padded[1:])
+        nd = len(self.out_sp)
+        for i in range(1, nd):
+            grid[(Ellipsis, slice(self.out_sp[i], None)) + (slice(None),) * (nd - 1 - i)] = 0
 
 
-def _cols(x, k, padding, dilation):
-    """im2col of x (N, C, *sp) on the padded grid, as (C, K, N, L) with K = prod(k)."""
-    n, c = x.shape[:2]
-    padded, out_sp, length, offsets = _grid(x.shape, k, padding, dilation)
-    total = math.prod(padded)
-    buf = _scratch(("pad", x.shape, padding), (c, n, max(total, offsets[-1] + length)), x.dtype, zero=False)
-    interior = (slice(None), slice(None)) + tuple(slice(p, p + s) for p, s in zip(padding, x.shape[2:]))
-    buf[:, :, :total].reshape((c, n) + padded)[interior] = x.swapaxes(0, 1)
-    cols = _scratch("cols", (c, len(offsets), n, length), x.dtype, zero=False)
-    for i, off in enumerate(offsets):
-        cols[:, i] = buf[:, :, off:off + length]
-    return cols, padded, out_sp
+# NOTE [ Batch-parallel kernels ]
+# NumPy's copies and ufuncs run on one core, BLAS on all of them. The fast conv
+# and max-pool kernels split the batch into one contiguous part per thread
+# (ember.get_num_threads()) and run the parts on worker threads: NumPy and BLAS
+# release the GIL, each thread has its own scratch buffers, each part writes its
+# own slice of the output, and partial sums are added in a fixed order, so the
+# result does not depend on scheduling.  Small work stays on the calling thread.
+# While the parts run, NumPy's OpenBLAS is held to one thread (as PyTorch runs
+# no nested parallelism): its own threads would only contend with the parts
+# for the cores and spin-wait, which on a busy machine costs several times the
+# work.  That needs threadpoolctl and OpenBLAS; without them it all runs serially.
+
+_PARALLEL = {"pid": None, "executor": None, "threads": None, "blas": None, "depth": 0, "saved": None,
+             "lock": threading.Lock()}
+_MIN_PARALLEL = 1 << 18  # elements of work below which threads cost more than they save
 
 
-def _on_grid(a, padded, out_sp):
-    """(..., L) on the padded grid -> (..., *out_sp) view without the garbage columns."""
-    a = a.reshape(a.shape[:-1] + (out_sp[0],) + padded[1:])
-    return a[(Ellipsis,) + tuple(slice(0, m) for m in out_sp[1:])]
+def _num_threads():
+    if not _openblas():
+        return 1
+    from ... import _settings
+    n = _settings._state["threads"]  # set_num_threads; else the BLAS pool's size, asked once (threadpoolctl is slow)
+    if n is None:
+        n = _PARALLEL["threads"]
+        if n is None:
+            n = _PARALLEL["threads"] = _settings.get_num_threads()
+    return n
 
 
-def _to_grid(g, padded, out_sp):
-    """g (N, O, *out_sp) -> (O, N, L) on the padded grid, zeros in the garbage columns."""
-    n, o = g.shape[:2]
-    grid = _scratch(("grid", g.shape, padded), (o, n, out_sp[0] * math.prod(padded[1:])), g.dtype, zero=False)
-    _on_grid(grid, padded, out_sp)[...] = g.swapaxes(0, 1)
-    return grid
+def _openblas():
+    """threadpoolctl's controllers of the loaded OpenBLAS libraries (none without threadpoolctl)."""
+    if _PARALLEL["blas"] is None:
+        try:
+            from threadpoolctl import ThreadpoolController
+        except ImportError:
+            _PARALLEL["blas"] = []
+        else:
+            _PARALLEL["blas"] = [c for c in ThreadpoolController().lib_controllers if c.internal_api == "openblas"]
+    return _PARALLEL["blas"]
 
 
-def _zero_garbage(a, padded, out_sp):
-    """Zero the garbage columns of `a` (..., L) in place."""
-    grid = a.reshape(a.shape[:-1] + (out_sp[0],) + padded[1:])
-    nd = len(out_sp)
-    for i in range(1, nd):
-        grid[(Ellipsis, slice(out_sp[i], None)) + (slice(None),) * (nd - 1 - i)] = 0
+def _hold_blas(enter):
+    """Enter or leave a parallel region: OpenBLAS runs on one thread while any region is open."""
+    libs = _openblas()
+    with _PARALLEL["lock"]:
+        if enter:
+            if _PARALLEL["depth"] == 0:
+                _PARALLEL["saved"] = [lib.get_num_threads() for lib in libs]
+                for lib in libs:
+                    lib.set_num_threads(1)
+            _PARALLEL["depth"] += 1
+        else:
+            _PARALLEL["depth"] -= 1
+            if _PARALLEL["depth"] == 0:
+                for lib, n in zip(libs, _PARALLEL["saved"]):
+                    lib.set_num_threads(n)
 
 
-def _conv_forward_fast(x, w, padding, dilation):
-    cols, padded, out_sp = _cols(x, w.shape[2:], padding, dilation)
-    c, k, n, length = cols.shape
-    y = (w.reshape(w.shape[0], -1) @ cols.reshape(c * k, n * length)).reshape(w.shape[0], n, length)
-    return np.ascontiguousarray(_on_grid(y, padded, out_sp).swapaxes(0, 1))
+def parallel_parts(n, work):
+    """Split range(n) into contiguous (start, stop) parts, one per thread when `work` (elements) is worth it."""
+    parts = max(1, min(n, _num_threads())) if work >= _MIN_PARALLEL else 1
+    return list(itertools.pairwise([n * i // parts for i in range(parts + 1)]))
+
+
+def run_parallel(fn, parts):
+    """[fn(*part) for part in parts], the parts after the first on worker threads (see the NOTE above)."""
+    if len(parts) < 2:
+        return [fn(*p) for p in parts]
+    if _PARALLEL["pid"] != os.getpid() or _PARALLEL["executor"]._max_workers < len(parts) - 1:
+        from concurrent.futures import ThreadPoolExecutor  # a forked child cannot use its parent's threads
+        _PARALLEL["executor"] = ThreadPoolExecutor(len(parts) - 1, thread_name_prefix="ember-kernel")
+        _PARALLEL["pid"] = os.getpid()
+    from concurrent.futures import wait
+    _hold_blas(True)
+    futures = []
+    try:
+        futures = [_PARALLEL["executor"].submit(fn, *p) for p in parts[1:]]
+        first = fn(*parts[0])
+    finally:
+        wait(futures)  # no part may still be writing when this returns or raises
+        _hold_blas(False)
+    return [first] + [f.result() for f in futures]
+
+
+def run_batch(xp, fn, n, work):
+    """fn(start, stop) over contiguous parts of range(n): on threads for NumPy arrays, else in one call."""
+    return run_parallel(fn, parallel_parts(n, work) if xp is np else [(0, n)])
+
+
+def _chunk_parts(grid, work):
+    """The grid's chunks, grouped into one contiguous list per thread; `work`: elements of im2col columns."""
+    chunks = grid.chunks()
+    return [(chunks[a:b],) for a, b in parallel_parts(len(chunks), work)]
+
+
+def _conv_forward_fast(x, w, b, padding, dilation):
+    grid = _Grid(x.shape, w.shape[2:], padding, dilation)
+    n, o = x.shape[0], w.shape[0]
+    out = np.empty((n, o) + grid.out_sp, dtype=x.dtype)
+    wm = w.reshape(o, -1)
+
+    def part(chunks):
+        for s, e in chunks:
+            cols = grid.cols(x, s, e)
+            y = _scratch("y", (o, grid.chunk * grid.length), x.dtype)[:, :(e - s) * grid.length]
+            np.matmul(wm, cols.reshape(wm.shape[1], -1), out=y)
+            if b is not None:
+                y += b[:, None]  # on the cached GEMM output: cheaper than a separate op on the result
+            out[s:e] = grid.on_grid(y.reshape(o, e - s, grid.length)).swapaxes(0, 1)
+    run_parallel(part, _chunk_parts(grid, n * wm.shape[1] * grid.length))
+    return out
 
 
 def _conv_weight_fast(x, g, padding, dilation, weight_shape):
-    cols, padded, out_sp = _cols(x, tuple(weight_shape[2:]), padding, dilation)
-    c, k, n, length = cols.shape
-    if not np.isfinite(x).all():  # garbage columns meet zeros of g: keep 0 * inf out of the sum
-        _zero_garbage(cols, padded, out_sp)
-    gg = _to_grid(g, padded, out_sp)
-    return (gg.reshape(gg.shape[0], -1) @ cols.reshape(c * k, -1).T).reshape(tuple(weight_shape))
+    grid = _Grid(x.shape, tuple(weight_shape[2:]), padding, dilation)
+    o = weight_shape[0]
+    rows = math.prod(weight_shape[1:])
+    finite = np.isfinite(x).all()
+
+    def part(chunks):
+        dw = np.zeros((rows, o), dtype=x.dtype)  # (C*K, O): the faster GEMM orientation here
+        step = np.empty_like(dw)
+        for s, e in chunks:
+            cols = grid.cols(x, s, e)
+            if not finite:  # garbage columns meet zeros of g: keep 0 * inf out of the sum
+                grid.zero_garbage(cols)
+            np.matmul(cols.reshape(rows, -1), grid.grid(g, s, e).reshape(o, -1).T, out=step)
+            dw += step
+        return dw
+    parts = run_parallel(part, _chunk_parts(grid, x.shape[0] * rows * grid.length))
+    return np.ascontiguousarray(sum(parts[1:], parts[0]).T).reshape(tuple(weight_shape))
 
 
 def _conv_transpose_fast(g, w, padding, dilation, input_shape):
-    n = g.shape[0]
+    grid = _Grid(input_shape, w.shape[2:], padding, dilation)
     o, c = w.shape[:2]
-    padded, out_sp, length, offsets = _grid(input_shape, w.shape[2:], padding, dilation)
-    gg = _to_grid(g, padded, out_sp)
-    cols = (w.reshape(o, -1).T @ gg.reshape(o, -1)).reshape(c, len(offsets), n, length)
-    if not np.isfinite(w).all():  # garbage columns were w * 0: keep 0 * inf out of real positions
-        _zero_garbage(cols, padded, out_sp)
-    total = math.prod(padded)
-    buf = _scratch("acc", (c, n, max(total, offsets[-1] + length)), cols.dtype, zero=True)
-    for i, off in enumerate(offsets):
-        buf[:, :, off:off + length] += cols[:, i]
+    k = len(grid.offsets)
+    finite = np.isfinite(w).all()
+    wt = w.reshape(o, -1).T
+    dx = np.empty(tuple(input_shape), dtype=g.dtype)
     crop = (slice(None), slice(None)) + tuple(slice(p, p + s) for p, s in zip(padding, input_shape[2:]))
-    return np.ascontiguousarray(buf[:, :, :total].reshape((c, n) + padded)[crop].swapaxes(0, 1))
+
+    def part(chunks):
+        for s, e in chunks:
+            b = e - s
+            cols = _scratch("tcols", (c * k, grid.chunk * grid.length), g.dtype)[:, :b * grid.length]
+            np.matmul(wt, grid.grid(g, s, e).reshape(o, -1), out=cols)
+            cols = cols.reshape(c, k, b, grid.length)
+            if not finite:  # garbage columns were w * 0: keep 0 * inf out of real positions
+                grid.zero_garbage(cols)
+            acc = _scratch("acc", (c, grid.chunk, grid.width), g.dtype)[:, :b]
+            acc[...] = 0
+            for i, off in enumerate(grid.offsets):  # col2im: each tap adds its shifted columns back
+                acc[:, :, off:off + grid.length] += cols[:, i]
+            dx[s:e] = acc[:, :, :grid.total].reshape((c, b) + grid.padded)[crop].swapaxes(0, 1)
+    run_parallel(part, _chunk_parts(grid, g.shape[0] * c * k * grid.length))
+    return dx
 
 
 def _windows(xp, x, k, stride, padding, dilation):
@@ -148,9 +290,16 @@ def _windows(xp, x, k, stride, padding, dilation):
     return win[index]
 
 
-def _conv_forward(xp, x, w, stride, padding, dilation, groups):
+def _conv_forward(xp, x, w, b, stride, padding, dilation, groups):
     if _fast(xp, x, w, stride, groups):
-        return _conv_forward_fast(x, w, padding, dilation)
+        return _conv_forward_fast(x, w, b, padding, dilation)
+    y = _conv_nobias(xp, x, w, stride, padding, dilation, groups)
+    if b is not None:
+        y += b.reshape((-1,) + (1,) * (w.ndim - 2))
+    return y
+
+
+def _conv_nobias(xp, x, w, stride, padding, dilation, groups):
     nd = w.ndim - 2
     k = w.shape[2:]
     win = _windows(xp, x, k, stride, padding, dilation)          # (N, C, *out, *k)
@@ -220,9 +369,10 @@ def _conv_weight_forward(xp, x, g, stride, padding, dilation, groups, weight_sha
 
 # fmt: off
 _CONV = defop("convolution", _conv_forward,
-              lambda g, out, x, w, stride, padding, dilation, groups: (
+              lambda g, out, x, w, b, stride, padding, dilation, groups: (
                   conv_transpose_nd(g, w, stride, padding, dilation, groups, tuple(x.shape)) if needs_input_grad(0) else None,
-                  conv_weight_nd(x, g, stride, padding, dilation, groups, tuple(w.shape)) if needs_input_grad(1) else None))
+                  conv_weight_nd(x, g, stride, padding, dilation, groups, tuple(w.shape)) if needs_input_grad(1) else None,
+                  g.sum([0] + list(range(2, g.ndim))) if needs_input_grad(2) else None))
 _CONV_T = defop("conv_transpose", _conv_transpose_forward,
                 lambda h, out, g, w, stride, padding, dilation, groups, input_shape: (
                     conv_nd(h, w, stride, padding, dilation, groups) if needs_input_grad(0) else None,
@@ -236,8 +386,9 @@ _CONV_W = defop("conv_weight", _conv_weight_forward,
 # fmt: on
 
 
-def conv_nd(x, w, stride, padding, dilation, groups):
-    return apply(_CONV, x, w, stride=tuple(stride), padding=tuple(padding), dilation=tuple(dilation), groups=groups)
+def conv_nd(x, w, stride, padding, dilation, groups, bias=None):
+    return apply(_CONV, x, w, bias, stride=tuple(stride), padding=tuple(padding), dilation=tuple(dilation),
+                 groups=groups)
 
 
 def conv_transpose_nd(g, w, stride, padding, dilation, groups, input_shape):
@@ -269,7 +420,7 @@ def _check_conv(x, w, nd, groups, transposed=False):
         raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to conv{nd}d, but got input "
                            f"of size: {list(x.shape)}")
     if w.ndim != nd + 2:
-        raise RuntimeError(f"weight should have at least three dimensions" if w.ndim < 3 else
+        raise RuntimeError("weight should have at least three dimensions" if w.ndim < 3 else
                            f"Expected {nd + 2}-dimensional weight for {nd + 2}-dimensional input, but got weight of "
                            f"size {list(w.shape)}")
     if groups <= 0:
@@ -291,6 +442,18 @@ def _type_name(t):
     return tn(t)
 
 
+_SCALAR_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "bfloat16": "c10::BFloat16",
+                 "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
+                 "uint8": "unsigned char", "bool": "bool", "complex64": "c10::complex<float>",
+                 "complex128": "c10::complex<double>"}
+
+
+def _scalar_name(dtype):
+    """PyTorch's C++ spelling of a dtype, as its convolution checks print it."""
+    name = str(dtype).replace("torch.", "")
+    return _SCALAR_NAMES.get(name, name)
+
+
 def _same_padding(k, dilation):
     """'same' padding: total = d*(k-1), split with the extra element on the right (PyTorch's rule)."""
     left, right = [], []
@@ -305,7 +468,13 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
     unbatched = input.ndim == nd + 1
     if unbatched:
         input = input.unsqueeze(0)
+    if bias is not None and bias.dtype is not input.dtype:
+        raise RuntimeError(f"Input type ({_scalar_name(input.dtype)}) and bias type ({_scalar_name(bias.dtype)}) "
+                           "should be the same")
     _check_conv(input, weight, nd, groups)
+    if bias is not None and tuple(bias.shape) != tuple(weight.shape[:1]):
+        raise RuntimeError(f"Given weight of size {list(weight.shape)}, expected bias to be 1-dimensional with "
+                           f"{weight.shape[0]} elements, but got bias of size {list(bias.shape)} instead")
     stride = _tuple(stride, nd, "stride")
     dilation = _tuple(dilation, nd, "dilation")
     k = tuple(weight.shape[2:])
@@ -335,9 +504,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, nd):
         raise RuntimeError("Calculated padded input size per channel: ({}). Kernel size: ({}). Kernel size can't be "
                            "greater than actual input size".format(" x ".join(map(str, padded)),
                                                                    " x ".join(map(str, extent))))
-    out = conv_nd(input, weight, stride, padding, dilation, groups)
-    if bias is not None:
-        out = out + bias.reshape((1, -1) + (1,) * nd)
+    out = conv_nd(input, weight, stride, padding, dilation, groups, bias)
     return out.squeeze(0) if unbatched else out
 
 

@@ -14,6 +14,7 @@ import numpy as np
 
 from ...autograd.graph import needs_input_grad
 from ...ops.registry import _pt_name, apply, defop
+from ._conv import run_batch
 
 # ---------------------------------------------------------------------------
 # geometry
@@ -65,6 +66,9 @@ def _first_valid(xp, out_sp, in_sp, stride, padding, dilation):
 def _max_pool_forward(xp, x, kernel, stride, padding, dilation, ceil_mode):
     in_sp = x.shape[2:]
     out_sp = tuple(_out_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(in_sp, kernel, stride, padding, dilation))
+    if (stride == kernel and not any(padding) and all(d == 1 for d in dilation) and x.dtype.kind in "fiu"
+            and all(m * k <= n for m, k, n in zip(out_sp, kernel, in_sp))):
+        return _max_pool_tiles(xp, x, kernel, out_sp)
     fill = -np.inf if x.dtype.kind in "fV" else np.iinfo(x.dtype).min
     widths = [(0, 0), (0, 0)] + [(p, _right_pad(n, m, k, s, p, d))
                                  for n, m, k, s, p, d in zip(in_sp, out_sp, kernel, stride, padding, dilation)]
@@ -87,17 +91,64 @@ def _max_pool_forward(xp, x, kernel, stride, padding, dilation, ceil_mode):
     return best, idx
 
 
+def _max_pool_tiles(xp, x, kernel, out_sp):
+    """max_pool when the windows tile the input (stride == kernel, no padding or dilation).
+
+    One copy moves each window's K taps onto a leading axis; a running max over them with a strict `>` keeps the
+    first maximum in scan order, as PyTorch does, using only contiguous elementwise passes (an argmax over a
+    small axis is far slower in NumPy). Batch-parallel: NOTE [ Batch-parallel kernels ] in _conv.py."""
+    nd = len(kernel)
+    n, c = x.shape[:2]
+    in_sp = x.shape[2:]
+    crop = x[(Ellipsis,) + tuple(slice(0, m * k) for m, k in zip(out_sp, kernel))]  # floor mode drops the rest
+    tiles = crop.reshape((n, c) + sum(((m, k) for m, k in zip(out_sp, kernel)), ()))  # (N, C, o1, k1, o2, k2, ...)
+    order = tuple(range(3, 2 + 2 * nd, 2)) + (0, 1) + tuple(range(2, 2 + 2 * nd, 2))
+    k = math.prod(kernel)
+    offsets, start, plane = 0, 0, 1   # in-plane flat offset of each tap, and of each window's first element
+    for i in reversed(range(nd)):
+        shape = (-1,) + (1,) * (nd - 1 - i)
+        offsets = offsets + (np.arange(kernel[i]) * plane).reshape(shape)
+        start = start + (xp.arange(out_sp[i]) * (kernel[i] * plane)).reshape(shape)
+        plane *= in_sp[i]
+    offsets = xp.asarray(offsets.ravel())
+    best = xp.empty((n, c) + out_sp, dtype=x.dtype)
+    idx = xp.empty((n, c) + out_sp, dtype=np.int64)
+
+    def part(s, e):
+        taps = xp.ascontiguousarray(tiles[s:e].transpose(order)).reshape((k, e - s, c) + out_sp)  # (K, n, C, *out)
+        top = best[s:e]
+        top[...] = taps[0]
+        arg = xp.zeros(top.shape, dtype=np.uint8 if k <= 256 else np.int64)
+        for j in range(1, k):
+            later = taps[j] > top
+            xp.maximum(top, taps[j], out=top)
+            xp.maximum(arg, later * arg.dtype.type(j), out=arg)  # the last tap to raise the max wins; no masked write
+        if x.dtype.kind == "f" and xp.isnan(top).any():  # PyTorch's scan lets every NaN replace the max: last wins
+            nan = xp.isnan(taps)
+            arg = xp.where(nan.any(0), k - 1 - xp.argmax(nan[::-1], axis=0), arg)
+        where = idx[s:e]
+        where[...] = offsets[arg]
+        where += start
+    run_batch(xp, part, n, x.size)
+    return best, idx
+
+
 def _scatter_forward(xp, g, idx, plane, unique=False):
     n, c = g.shape[:2]
     size = math.prod(plane)
-    rows = n * c
+    per_row = math.prod(idx.shape[2:])
     if unique and g.dtype.kind == "f":
         # windows that never overlap hit each position at most once: a plain write, no accumulation
-        out = xp.zeros((rows, size), dtype=g.dtype)
-        per_row = math.prod(idx.shape[2:])
-        xp.put_along_axis(out, idx.reshape(rows, per_row), g.reshape(rows, per_row), axis=1)
+        out = xp.zeros((n, c * size), dtype=g.dtype)
+
+        def part(s, e):
+            rows = (e - s) * c
+            flat = idx[s:e].reshape(rows, per_row) + (xp.arange(rows) * size)[:, None]
+            out[s:e].reshape(rows * size)[flat.ravel()] = g[s:e].ravel()
+        run_batch(xp, part, n, 4 * g.size)
         return out.reshape((n, c) + tuple(plane))
-    flat = (idx.reshape(rows, math.prod(idx.shape[2:])) + (xp.arange(rows) * size)[:, None]).ravel()
+    rows = n * c
+    flat = (idx.reshape(rows, per_row) + (xp.arange(rows) * size)[:, None]).ravel()
     if g.dtype.kind == "c":
         out = xp.zeros(rows * size, dtype=g.dtype)
         xp.add.at(out, flat, g.ravel())
