@@ -299,6 +299,14 @@ def _conv_forward(xp, x, w, b, stride, padding, dilation, groups):
     return y
 
 
+def _einsum(xp, eq, *ops):
+    """einsum for every dtype: NumPy has none for half types, so they contract in float32 and round back."""
+    dtype = np.result_type(*ops)
+    if dtype.itemsize == 2 and dtype.kind not in "iu":
+        return xp.einsum(eq, *(o.astype(np.float32) for o in ops), optimize=True).astype(dtype)
+    return xp.einsum(eq, *ops, optimize=True)
+
+
 def _conv_nobias(xp, x, w, stride, padding, dilation, groups):
     nd = w.ndim - 2
     k = w.shape[2:]
@@ -315,7 +323,7 @@ def _conv_nobias(xp, x, w, stride, padding, dilation, groups):
     wg = w.reshape((groups, og, cg) + k)
     sp = "".join(chr(ord("p") + i) for i in range(nd))
     kk = "".join(chr(ord("h") + i) for i in range(nd))
-    y = xp.einsum(f"ngc{sp}{kk},goc{kk}->ngo{sp}", win, wg, optimize=True)
+    y = _einsum(xp, f"ngc{sp}{kk},goc{kk}->ngo{sp}", win, wg)
     return y.reshape((n, o) + out_sp)
 
 
@@ -334,7 +342,7 @@ def _conv_transpose_forward(xp, g, w, stride, padding, dilation, groups, input_s
     kk = "".join(chr(ord("h") + i) for i in range(nd))
     gg = g.reshape((n, groups, og) + out_sp)
     wg = w.reshape((groups, og, cg) + k)
-    cols = xp.einsum(f"ngo{sp},goc{kk}->ngc{sp}{kk}", gg, wg, optimize=True).reshape((n, c) + out_sp + k)
+    cols = _einsum(xp, f"ngo{sp},goc{kk}->ngc{sp}{kk}", gg, wg).reshape((n, c) + out_sp + k)
     padded = tuple(s + 2 * p for s, p in zip(input_shape[2:], padding))
     dx = xp.zeros((n, c) + padded, dtype=np.result_type(g.dtype, w.dtype))
     for offset in np.ndindex(*k):
@@ -362,8 +370,8 @@ def _conv_weight_forward(xp, x, g, stride, padding, dilation, groups, weight_sha
     cg, og = c // groups, o // groups
     sp = "".join(chr(ord("p") + i) for i in range(nd))
     kk = "".join(chr(ord("h") + i) for i in range(nd))
-    gw = xp.einsum(f"ngo{sp},ngc{sp}{kk}->goc{kk}", g.reshape((n, groups, og) + out_sp),
-                   win.reshape((n, groups, cg) + out_sp + k), optimize=True)
+    gw = _einsum(xp, f"ngo{sp},ngc{sp}{kk}->goc{kk}", g.reshape((n, groups, og) + out_sp),
+                   win.reshape((n, groups, cg) + out_sp + k))
     return gw.reshape(tuple(weight_shape))
 
 
