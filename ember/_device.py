@@ -14,33 +14,43 @@ class device:
 
     __slots__ = ("type", "index", "xp", "_prev")
 
-    def __new__(cls, type_or_str, index=None):
-        if isinstance(type_or_str, device):
+    def __new__(cls, type=None, index=None):
+        if isinstance(type, device):
             if index is not None:
-                raise ValueError("device(): cannot give an index together with a device object")
-            return type_or_str
-        if isinstance(type_or_str, int) and not isinstance(type_or_str, bool):
-            type_or_str, index = _default_accelerator(), type_or_str
-        if not isinstance(type_or_str, str):
-            raise TypeError(f"device() received an invalid combination of arguments: got ({type(type_or_str).__name__})")
-        key = (type_or_str, index)
+                raise TypeError("device(): argument 'type' (position 1) must be str, not torch.device")
+            return type
+        if isinstance(type, int) and not isinstance(type, bool):
+            type, index = _default_accelerator(), type
+        if isinstance(type, bytes):
+            type = type.decode()
+        if not isinstance(type, str):
+            got = "" if type is None else f"{_typename(type)}" + (", int" if index is not None else "")
+            raise TypeError(f"device() received an invalid combination of arguments - got ({got}), but expected one "
+                            "of:\n * (torch.device device)\n * (str type, int index = -1)\n")
+        if index is not None:
+            if isinstance(index, bool) or not isinstance(index, (int, np.integer)):
+                raise TypeError(f"device(): argument 'index' (position 2) must be int, not {_typename(index)}")
+            index = int(index)
+        key = (type, index)
         dev = _CACHE.get(key)
         if dev is not None:
             return dev
-        dtype_str = type_or_str
+        dtype_str = type
         if ":" in dtype_str:
             if index is not None:
                 raise RuntimeError(f"type (string) must not include an index because index was passed explicitly: {dtype_str}")
             dtype_str, _, idx = dtype_str.partition(":")
-            if not idx.isdigit():
-                raise RuntimeError(f"Invalid device string: '{type_or_str}'")
+            if not (idx.isdigit() and idx.isascii()) or (len(idx) > 1 and idx[0] == "0"):
+                raise RuntimeError(f"Invalid device string: '{type}'")
             index = int(idx)
+        if not dtype_str:
+            raise RuntimeError("Device string must not be empty")
         if dtype_str not in _KNOWN:
             raise RuntimeError(
                 "Expected one of cpu, cuda, ipu, xpu, mkldnn, opengl, opencl, ideep, hip, ve, fpga, maia, xla, "
                 f"lazy, vulkan, mps, meta, hpu, mtia, privateuseone device type at start of device string: {dtype_str}")
         if index is not None and index < 0:
-            raise RuntimeError(f"Device index must not be negative")
+            raise RuntimeError("Device index must not be negative")
         dev = object.__new__(cls)
         object.__setattr__(dev, "type", dtype_str)
         object.__setattr__(dev, "index", index)
@@ -69,11 +79,7 @@ class device:
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
     def __eq__(self, other):
-        if isinstance(other, str):
-            try:
-                other = device(other)
-            except RuntimeError:
-                return False
+        # PyTorch 2.13 compares devices only with devices: device('cpu') == 'cpu' is False
         if not isinstance(other, device):
             return NotImplemented
         return self.type == other.type and self.index == other.index
@@ -92,6 +98,12 @@ class device:
     def __exit__(self, *exc):
         from . import _factory_defaults
         _factory_defaults.set_default_device(self._prev)
+
+
+def _typename(x):
+    """A type's name as PyTorch's argument errors print it: 'float', 'numpy.ndarray'."""
+    t = x.__class__
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__name__}"
 
 
 def _default_accelerator():
@@ -121,11 +133,13 @@ def canonical(dev):
     if dev is None:
         from . import _factory_defaults
         return _factory_defaults.get_default_device()
-    if dev.__class__ is device and dev.type != "cuda":
+    if dev is CPU or dev is META:
         return dev
     dev = device(dev)
     if dev.type == "cpu":
-        return CPU
+        return CPU  # CPU tensors always report device(type='cpu'), whatever index was asked for
+    if dev.type == "meta":
+        return META
     if dev.type == "cuda":
         from .backends import cuda
         cuda.check_available()

@@ -23,6 +23,9 @@ _NAMES = {"FloatTensor": _dtype.float32, "DoubleTensor": _dtype.float64, "HalfTe
           "ShortTensor": _dtype.int16, "CharTensor": _dtype.int8, "ByteTensor": _dtype.uint8,
           "BoolTensor": _dtype.bool}
 
+# names Tensor.type() prints and accepts, with no legacy class behind them (as in PyTorch)
+_TYPE_NAME_ONLY = {"ComplexFloatTensor": _dtype.complex64, "ComplexDoubleTensor": _dtype.complex128}
+
 
 class _LegacyTensorType(type):
     """Metaclass of the legacy classes: construction and the isinstance check by dtype and device type."""
@@ -46,7 +49,7 @@ class _LegacyTensorType(type):
 
 def legacy_new(d, device, args):
     """Legacy constructor rules: sizes give a zero-filled tensor, one sequence gives data, a tensor passes through."""
-    from ._creation import _infer, legacy_tensor_new
+    from ._creation import _infer, legacy_new_typed
     if len(args) == 1 and isinstance(args[0], Tensor):
         t = args[0]
         if t.dtype is not d:
@@ -60,7 +63,7 @@ def legacy_new(d, device, args):
             arr = arr != 0
         from ._creation import tensor
         return tensor(np.asarray(arr).astype(d.np), device=canonical(device))
-    return legacy_tensor_new(Tensor, *args, device=canonical(device), dtype=d)
+    return legacy_new_typed(Tensor, args, canonical(device), d)
 
 
 def _dtype_label(d):
@@ -91,9 +94,10 @@ def dtype_of_type_name(name):
     """'torch.FloatTensor' / 'torch.cuda.LongTensor' -> the dtype (Tensor.type(str))."""
     short = name.rsplit(".", 1)[-1]
     prefix = name[:-len(short)]
-    if short not in _NAMES or prefix not in ("torch.", "torch.cuda.", "ember.", "ember.cuda.", ""):
+    d = _NAMES.get(short) or _TYPE_NAME_ONLY.get(short)
+    if d is None or prefix not in ("torch.", "torch.cuda.", "ember.", "ember.cuda.", ""):
         raise ValueError(f"invalid type: '{name}'")
-    return _NAMES[short]
+    return d
 
 
 def set_default_tensor_type(t):

@@ -8,11 +8,12 @@ version counter, work on views and refuse leaves that require grad.
 """
 import contextlib
 import os
+import warnings
 
 import numpy as np
 
 from . import _dtype
-from ._creation import _finalize, _host_to, size_arg, zeros_like
+from ._creation import _finalize, _host_to, check_tensor_arg, dtype_arg, relayout_like, size_arg, zeros_like
 from ._device import canonical
 from ._tensor import Tensor, _wrap, register_methods
 from .ops.registry import apply_inplace, defop
@@ -172,9 +173,9 @@ def _std_normal(rng, shape, d):
     raise _not_impl("normal_kernel_cpu", d)
 
 
-def _factory_dtype(dtype, out):
+def _factory_dtype(dtype, out, name):
     if dtype is not None:
-        return _dtype.to_dtype(dtype)
+        return dtype_arg(dtype, name)
     return out.dtype if out is not None else _dtype._default[0]
 
 
@@ -184,7 +185,7 @@ def _shape(args, size, name):
     if not args:
         raise TypeError(f"{name}() received an invalid combination of arguments - got (), but expected one of:\n"
                         " * (tuple of ints size, *, torch.Generator generator, Tensor out, torch.dtype dtype, ...)")
-    return size_arg(args)
+    return size_arg(args, name)
 
 
 def _make(arr, device, requires_grad, out):
@@ -199,31 +200,34 @@ def rand(*args, size=None, generator=None, out=None, dtype=None, layout=None, de
          pin_memory=False):
     """Uniform samples in [0, 1)."""
     shape = _shape(args, size, "rand")
-    return _make(_uniform01(_rng(generator), shape, _factory_dtype(dtype, out)), device, requires_grad, out)
+    return _make(_uniform01(_rng(generator), shape, _factory_dtype(dtype, out, "rand")), device, requires_grad, out)
 
 
 def randn(*args, size=None, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
           pin_memory=False):
     """Standard normal samples."""
     shape = _shape(args, size, "randn")
-    d = _factory_dtype(dtype, out)
+    d = _factory_dtype(dtype, out, "randn")
     return _make(_std_normal(_rng(generator), shape, d).astype(d.np, copy=False), device, requires_grad, out)
 
 
-def _like(input, dtype, device):
-    return (input.dtype if dtype is None else _dtype.to_dtype(dtype)), (input.device if device is None else device)
+def _like(input, dtype, device, name):
+    check_tensor_arg(input, name)
+    return dtype_arg(dtype, name, input.dtype), (input.device if device is None else device)
 
 
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
               generator=None):
-    d, dev = _like(input, dtype, device)
-    return rand(input.shape, dtype=d, device=dev, requires_grad=requires_grad, generator=generator)
+    d, dev = _like(input, dtype, device, "rand_like")
+    t = rand(input.shape, dtype=d, device=dev, requires_grad=requires_grad, generator=generator)
+    return relayout_like(t, input, memory_format)
 
 
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False, memory_format=None,
                generator=None):
-    d, dev = _like(input, dtype, device)
-    return randn(input.shape, dtype=d, device=dev, requires_grad=requires_grad, generator=generator)
+    d, dev = _like(input, dtype, device, "randn_like")
+    t = randn(input.shape, dtype=d, device=dev, requires_grad=requires_grad, generator=generator)
+    return relayout_like(t, input, memory_format)
 
 
 def _dtype_bounds(d):
@@ -248,11 +252,17 @@ def _random_ints(rng, shape, low, high, d):
     if high is not None:
         if low >= high:
             raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
-        if d._category <= 1:
-            if not lo_b <= low <= hi_b:
-                raise RuntimeError(f"from is out of bounds for {_C_NAMES.get(d.name, d.name)}")
-            if not lo_b <= high - 1 <= hi_b:
-                raise RuntimeError(f"to - 1 is out of bounds for {_C_NAMES.get(d.name, d.name)}")
+        name = _C_NAMES.get(d.name, d.name)
+        for what, v in (("from", low), ("to - 1", high - 1)):
+            if lo_b <= v <= hi_b:
+                continue
+            if d._category <= 1:
+                raise RuntimeError(f"{what} is out of bounds for {name}")
+            digits = hi_b.bit_length() - 1  # floats: only integers up to 2**digits are exact
+            warnings.warn(f"{what} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision limitations {name} "
+                          "can support discrete uniform distribution only within this range. This warning will "
+                          "become an error in version 1.7 release, please fix the code in advance", UserWarning,
+                          stacklevel=4)
         top = high - 1
     else:
         top = hi_b
@@ -294,9 +304,9 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
                  memory_format=None, generator=None):
     if high is None:
         low, high = 0, low
-    d, dev = _like(input, dtype, device)
-    return randint(low, high, tuple(input.shape), dtype=d, device=dev, requires_grad=requires_grad,
-                   generator=generator)
+    d, dev = _like(input, dtype, device, "randint_like")
+    t = randint(low, high, tuple(input.shape), dtype=d, device=dev, requires_grad=requires_grad, generator=generator)
+    return relayout_like(t, input, memory_format)
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None, requires_grad=False,
@@ -306,6 +316,8 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     if n < 0:
         raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     d = _dtype.to_dtype(dtype) if dtype is not None else (out.dtype if out is not None else _dtype.int64)
+    if d is _dtype.bool or d.is_complex:
+        raise _not_impl("randperm", d)
     if n and n - 1 > _dtype_bounds(d)[1]:
         raise RuntimeError(f"value cannot be converted to type {d.np.name}_t without overflow")
     return _make(_rng(generator).permutation(n).astype(d.np), device, requires_grad, out)
@@ -325,7 +337,7 @@ def normal(mean, std=1.0, size=None, *, generator=None, out=None, dtype=None, la
                             "torch.Generator generator = None, Tensor out = None)\n * (float mean, float std, tuple of "
                             "ints size, *, torch.Generator generator = None, Tensor out = None, ...)")
         _check_std(std)
-        d = _factory_dtype(dtype, out)
+        d = _factory_dtype(dtype, out, "normal")
         eps = _std_normal(_rng(generator), size_arg((size,)), d)
         return _make((eps * std + mean).astype(d.np), device, requires_grad, out)
     ref = mean if t_mean else std

@@ -4,6 +4,13 @@
 class Size(tuple):
     __slots__ = ()
 
+    def __new__(cls, sizes=()):
+        sizes = tuple.__new__(cls, sizes)
+        for s in sizes:
+            if s.__class__ is not int:
+                return tuple.__new__(cls, _check_sizes(sizes))
+        return sizes
+
     def __repr__(self):
         return f"torch.Size({list(self)})"
 
@@ -32,3 +39,14 @@ class Size(tuple):
 
     def __reduce__(self):
         return (Size, (tuple(self),))
+
+
+def _check_sizes(sizes):
+    """Sizes must be ints (or NumPy ints / integer tensors, read through __index__), as PyTorch's Size checks."""
+    out = []
+    for i, s in enumerate(sizes):
+        if not hasattr(type(s), "__index__"):
+            raise TypeError(f"torch.Size() takes an iterable of 'int' (item {i} is '{type(s).__name__}')")
+        out.append(s.__index__())
+    return out
+

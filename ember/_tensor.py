@@ -22,6 +22,14 @@ from ._size import Size
 from .autograd import grad_mode
 
 _ndarray = np.ndarray
+_sizes = {}  # array shape -> Size: `.shape` is read constantly, Size.__new__ checks its items, and a Size is immutable
+
+
+def _size_of(shape):
+    if len(_sizes) > 4096:
+        _sizes.clear()
+    size = _sizes[shape] = tuple.__new__(Size, shape)  # array shapes hold ints: no checks needed
+    return size
 
 
 class _VersionCounter:
@@ -37,8 +45,11 @@ _inference_active = [0]  # number of open inference_mode blocks in any thread
 def _wrap(arr, device=CPU):
     """Make a Tensor around an xp array (the internal constructor; no copy, no checks)."""
     t = _new(Tensor)
-    if arr.__class__ is not _ndarray and device is CPU and not hasattr(arr, "_ember_sparse"):
-        arr = np.asarray(arr)  # NumPy scalars from reductions; sparse arrays (ops/sparse.py) stay as they are
+    if arr.__class__ is not _ndarray:
+        if device is CPU and not hasattr(arr, "_ember_sparse"):
+            arr = np.asarray(arr)  # NumPy scalars from reductions; sparse arrays (ops/sparse.py) stay as they are
+    elif not arr.size:
+        arr = _empty_strides(arr)
     t._data = arr
     t._device = device
     if _inference_active[0] and grad_mode._state.inference:
@@ -47,6 +58,18 @@ def _wrap(arr, device=CPU):
 
 
 _new = object.__new__
+
+
+def _empty_strides(arr):
+    """NOTE [ Strides of empty tensors ]
+    NumPy gives a new empty array all-zero strides; PyTorch gives it the contiguous strides of its shape (sizes
+    of 0 counted as 1), and its views (t(), expand, view) derive theirs from those.  So the first time an empty
+    array is wrapped it gets them (no memory is touched); `stride()` falls back to the same rule for arrays that
+    were assigned to `_data` directly."""
+    if arr.ndim and not any(arr.strides):
+        item = arr.dtype.itemsize
+        arr = np.lib.stride_tricks.as_strided(arr, arr.shape, tuple(s * item for s in _contiguous_strides(arr.shape)))
+    return arr
 
 
 class Tensor:
@@ -74,6 +97,31 @@ class Tensor:
 
     def __init__(self, *args, **kwargs):
         pass
+
+    # NOTE [ Tensor subclasses ]
+    # As with PyTorch's default __torch_function__, an op with an input of a Tensor subclass returns that
+    # subclass (`apply` re-classes its results, the most derived input class winning), except for classes
+    # that disable it, as Parameter does: `Parameter + 1` is a plain Tensor.  User __torch_function__
+    # overrides are not called.  `apply` pays one global truth test until a subclass is defined.
+    _keeps_subclass = True
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("__torch_function__")
+        if own is not None:
+            cls._keeps_subclass = own is not _disabled_torch_function_impl
+        elif cls.__module__ == "ember.nn.parameter":
+            cls._keeps_subclass = False  # Parameter, Buffer and the uninitialized ones, as in PyTorch
+        if cls._keeps_subclass:
+            from .ops import registry
+            registry.keep_subclasses()
+
+    def as_subclass(self, cls):
+        """This tensor's data as an instance of `cls` (a Tensor subclass), without calling its constructor."""
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError("Creating a Tensor subclass from a class that does not inherit from Tensor is not "
+                            "possible. Make sure your class inherits from Tensor.")
+        return reclass(Tensor.__getitem__(self, Ellipsis), cls)  # an alias: AliasBackward0 when self requires grad
 
     @staticmethod
     def _make_subclass(cls, data, require_grad=False):
@@ -113,12 +161,20 @@ class Tensor:
 
     @property
     def shape(self):
-        return Size(self._data.shape)
+        shape = self._data.shape
+        try:
+            return _sizes[shape]
+        except KeyError:
+            return _size_of(shape)
 
     def size(self, dim=None):
         if dim is None:
-            return Size(self._data.shape)
-        return self._data.shape[_wrap_dim(dim, self._data.ndim)]
+            shape = self._data.shape
+            try:
+                return _sizes[shape]
+            except KeyError:
+                return _size_of(shape)
+        return self._data.shape[_wrap_query_dim(dim, self._data.ndim)]
 
     @property
     def ndim(self):
@@ -210,9 +266,11 @@ class Tensor:
         data = self._data
         item = data.dtype.itemsize
         strides = tuple(s // item for s in data.strides)
+        if not data.size and not any(strides):
+            strides = _contiguous_strides(data.shape)  # see NOTE [ Strides of empty tensors ]
         if dim is None:
             return strides
-        return strides[_wrap_dim(dim, data.ndim)]
+        return strides[_wrap_query_dim(dim, data.ndim)]
 
     def storage_offset(self):
         from . import _storage
@@ -269,6 +327,8 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value):
+        if value and self._grad_fn is None and self.dtype._category < 2:  # the method's message lacks "and complex"
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
         self.requires_grad_(value)
 
     def requires_grad_(self, requires_grad=True):
@@ -408,6 +468,8 @@ class Tensor:
 
     def detach(self):
         t = _wrap(self._data, self._device)
+        if self.__class__ is not Tensor and self._keeps_subclass:
+            t = reclass(t, self.__class__)
         t._vc = self._version_counter
         t._base = self._base if self._base is not None else self
         return t
@@ -489,6 +551,8 @@ class Tensor:
             return self._host()
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
+        if self._data.dtype.kind == "V":  # NumPy has no bfloat16 (ml_dtypes' is an extension type PyTorch does not use)
+            raise TypeError("Got unsupported ScalarType BFloat16")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
@@ -526,10 +590,43 @@ class Tensor:
         return _storage.deepcopy_tensor(self, memo)
 
 
+def reclass(t, cls):
+    """`t` (a fresh result) as an instance of Tensor subclass `cls` (see NOTE [ Tensor subclasses ])."""
+    try:
+        t.__class__ = cls
+        return t
+    except TypeError:  # a subclass with __slots__ has another layout: a new object takes over t's state
+        new = _new(cls)
+        new.__dict__.update(t.__dict__)
+        return new
+
+
+def _disabled_torch_function_impl(func, types, args=(), kwargs=None):
+    """Set as a subclass's `__torch_function__` to make its ops return plain Tensors (see NOTE [ Tensor
+    subclasses ]); like PyTorch's torch._C._disabled_torch_function_impl."""
+    return func(*args, **(kwargs or {}))
+
+
 def _warn_pin_device(name):
     import warnings
     warnings.warn(f"The argument 'device' of Tensor.{name}() is deprecated. Please do not pass this argument.",
                   DeprecationWarning, stacklevel=3)
+
+
+def _wrap_query_dim(dim, ndim):
+    """size(dim) / stride(dim): unlike most ops, a 0-dim tensor has no dimension 0 to ask about."""
+    if ndim == 0:
+        raise IndexError(f"Dimension specified as {dim} but tensor has no dimensions")
+    return _wrap_dim(dim, ndim)
+
+
+def _contiguous_strides(shape):
+    strides = []
+    n = 1
+    for s in reversed(shape):
+        strides.append(n)
+        n *= max(1, s)
+    return tuple(reversed(strides))
 
 
 def _wrap_dim(dim, ndim):

@@ -45,13 +45,14 @@ def _flat_outputs(out):
 def _analytical_jacobian(outputs, inputs):
     from .engine import grad as autograd_grad
     from .._creation import zeros_like
+    from .._layout import contiguous_format
     sizes = [o.numel() for o in outputs]
     total = sum(sizes)
     jacs = [np.zeros((x.numel(), total)) for x in inputs]
     col = 0
     for o, n in zip(outputs, sizes):
         for j in range(n):
-            g = zeros_like(o)
+            g = zeros_like(o, memory_format=contiguous_format)  # written through a flat view next
             g._data.reshape(-1)[j] = 1
             grads = autograd_grad([o], inputs, [g], retain_graph=True, allow_unused=True)
             for jac, gr in zip(jacs, grads):

@@ -1,6 +1,5 @@
 """Poisson, Laplace, Multinomial and Independent."""
 import math
-import numbers
 
 import ember
 
@@ -106,7 +105,7 @@ class Multinomial(Distribution):
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
-        if not isinstance(total_count, numbers.Number):
+        if not isinstance(total_count, int):  # PyTorch takes only a Python int (2.0 and tensors are refused)
             raise NotImplementedError("inhomogeneous total_count is not supported")
         self.total_count = total_count
         self._categorical = Categorical(probs=probs, logits=logits)

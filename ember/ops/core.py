@@ -6,9 +6,9 @@ as_strided with as_strided_scatter (the view rebase of in-place ops).
 """
 import numpy as np
 
-from .. import _dtype
+from .. import _dtype, _layout
 from .._dtype import FROM_NP
-from .._tensor import Tensor, _wrap, register_methods
+from .._tensor import Tensor, _contiguous_strides, _wrap, register_methods
 from ..autograd import grad_mode
 from .registry import apply, apply_inplace, defop
 
@@ -301,16 +301,23 @@ def clone(input, *, memory_format=None):
     return apply(_clone, input)
 
 
-def copy_(self, src, non_blocking=False):
+def copy_(self, other, non_blocking=False):
+    src = other
     if not isinstance(src, Tensor):
+        if not isinstance(src, (int, float, complex, np.number, np.bool_)):  # numbers become 0-dim tensors
+            raise TypeError(f"copy_(): argument 'other' (position 1) must be Tensor, not {typename(src)}")
         src = _scalar_tensor(src, self.dtype, self)
     if src._device is not self._device:
         src = src.to(self._device)
-    try:
-        np.broadcast_shapes(src._data.shape, self._data.shape)
-    except ValueError:
-        raise RuntimeError(f"The size of tensor a ({self.shape[-1] if self.ndim else 1}) must match the size of tensor "
-                           f"b ({src.shape[-1] if src.ndim else 1}) at non-singleton dimension 0") from None
+    shape, src_shape = self._data.shape, src._data.shape
+    if src_shape != shape:
+        try:
+            full = np.broadcast_shapes(src_shape, shape)
+        except ValueError:
+            from .registry import _broadcast_message
+            raise RuntimeError(_broadcast_message([self._data, src._data])) from None
+        if full != shape:
+            raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast shape {list(full)}")
     return apply_inplace(_copy_from, self, src, dtype=self._data.dtype)
 
 
@@ -415,52 +422,147 @@ _put_add_flat = defop("put_add_flat", lambda xp, g, index, n, shape: _put_add_fo
 
 def _view_forward(xp, x, shape):
     try:
-        return xp.reshape(x, shape, copy=False)
+        out = xp.reshape(x, shape, copy=False)
     except (ValueError, AttributeError):
         raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one dimension "
                            "spans across two contiguous subspaces). Use .reshape(...) instead.") from None
+    # strides of size-1 dims (and of empty views) are free: NumPy and PyTorch choose them differently
+    if (1 in shape or not out.size) and out.__class__ is np.ndarray:
+        strides = _view_strides(x.shape, x.strides, shape, x.itemsize)
+        if strides != out.strides:
+            out = np.lib.stride_tricks.as_strided(out, shape, strides)
+    return out
+
+
+def _view_strides(old_shape, old_strides, shape, item):
+    """Strides (in bytes) of `shape` viewing a tensor of `old_shape`/`old_strides`; the view is known possible.
+
+    The old dims form runs that are contiguous with each other in memory (a size-1 dim joins any run); a run is
+    a block of `numel` elements whose innermost stride is `base`. The new dims are laid over the runs from the
+    right: inside a run, a dim's stride is `base` times the sizes laid before it, and a size-1 dim takes the
+    stride of the place where it falls, which is what PyTorch reports for them."""
+    if not old_shape:
+        return (item,) * len(shape)
+    if 0 in old_shape:
+        if tuple(old_shape) == tuple(shape):
+            return tuple(old_strides)
+        return tuple(s * item for s in _contiguous_strides(shape))
+    runs = []  # (numel, base stride), innermost run first
+    numel, base = 1, old_strides[-1]
+    for d in range(len(old_shape) - 1, -1, -1):
+        numel *= old_shape[d]
+        if d == 0 or (old_shape[d - 1] != 1 and old_strides[d - 1] != numel * base):
+            runs.append((numel, base))
+            if d:
+                numel, base = 1, old_strides[d - 1]
+    strides = [0] * len(shape)
+    v = len(shape) - 1
+    for numel, base in runs:
+        laid = 1
+        while v >= 0 and (laid < numel or shape[v] == 1):
+            strides[v] = laid * base
+            laid *= shape[v]
+            v -= 1
+    return tuple(strides)
 
 
 def infer_shape(shape, numel):
-    """Resolve a single -1 in `shape` and check the element count (PyTorch's messages)."""
-    shape = tuple(int(s) for s in shape)
-    if -1 in shape:
-        if shape.count(-1) > 1:
-            raise RuntimeError("only one dimension can be inferred")
-        known = 1
-        for s in shape:
-            if s != -1:
-                known *= s
-        if known == 0 or numel % known:
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-        shape = tuple(numel // known if s == -1 else s for s in shape)
+    """Resolve a single -1 in `shape` and check the element count (PyTorch's infer_size and its messages)."""
+    infer = None
+    known = 1
+    for i, s in enumerate(shape):
+        if s == -1:
+            if infer is not None:
+                raise RuntimeError("only one dimension can be inferred")
+            infer = i
+        elif s >= 0:
+            known *= s
+        else:
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape {list(shape)}")
+    if numel == known or (infer is not None and known > 0 and numel % known == 0):
+        if infer is None:
+            return shape
+        if known == 0:
+            raise RuntimeError(f"cannot reshape tensor of 0 elements into shape {list(shape)} because the "
+                               "unspecified dimension size -1 can be any value and is ambiguous")
+        return shape[:infer] + (numel // known,) + shape[infer + 1:]
+    raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+
+
+def typename(x):
+    """A value's type as PyTorch's argument errors print it: `float`, `numpy.ndarray`, `Tensor`."""
+    if isinstance(x, Tensor):
+        return "Tensor"
+    tp = type(x)
+    return tp.__name__ if tp.__module__ == "builtins" else f"{tp.__module__}.{tp.__name__}"
+
+
+def _int_like(s):
+    if isinstance(s, Tensor):
+        return s.dtype._category == 1 and s._data.size == 1
+    return isinstance(s, (int, np.integer)) and not isinstance(s, bool)
+
+
+def _shape_arg(shape, name="view", kw="size"):
+    """A size argument given as ints (`view(2, 3)`) or one sequence (`view((2, 3))`), checked like PyTorch's
+    parser: ints, NumPy ints or one-element integer tensors, never bools or floats."""
+    if len(shape) == 1 and shape[0].__class__ is not int:
+        seq = shape[0]
+        if not isinstance(seq, (tuple, list)):  # torch.Size is a tuple
+            if not _int_like(seq):
+                raise TypeError(f"{name}(): argument '{kw}' (position 1) must be tuple of ints, not {typename(seq)}")
+            return (int(seq),)
+        shape = seq
+        for i, s in enumerate(shape):
+            if s.__class__ is not int and not _int_like(s):
+                raise TypeError(f"{name}(): argument '{kw}' (position 1) must be tuple of ints, but found element "
+                                f"of type {typename(s)} at pos {i}")
+    elif not shape:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "{kw}"')
     else:
-        total = 1
         for s in shape:
-            if s < 0:
-                raise RuntimeError(f"invalid shape dimension {s}")
-            total *= s
-        if total != numel:
-            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
-    return shape
+            if s.__class__ is not int and not _int_like(s):
+                raise TypeError(f"{name}() takes 1 positional argument but {len(shape)} were given")
+    for s in shape:
+        if s.__class__ is not int:
+            return tuple(int(s) for s in shape)
+    return shape if shape.__class__ is tuple else tuple(shape)
 
 
-def _shape_arg(shape):
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, Tensor)):
-        shape = shape[0]
-    return tuple(int(s) for s in shape)
+def _size_kwarg(args, kwargs, name, kw):
+    """Sizes given by keyword (`reshape(shape=...)`, `view(size=...)`): PyTorch's methods accept them."""
+    if kw in kwargs:
+        if args:
+            raise TypeError(f"{name}() got multiple values for argument '{kw}'")
+        args = (kwargs.pop(kw),)
+    if kwargs and args:
+        raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kwargs))}'")
+    return args  # no sizes at all: _shape_arg says the argument is missing
 
 
-def view(self, *shape, dtype=None):
-    if not shape and dtype is not None or (len(shape) == 1 and isinstance(shape[0], _dtype.dtype)):
+def view(self, *shape, **kwargs):
+    dtype = kwargs.pop("dtype", None)
+    if dtype is not None and not shape and not kwargs or len(shape) == 1 and isinstance(shape[0], _dtype.dtype):
         from . import movement
         return movement.view_dtype(self, dtype if dtype is not None else shape[0])
-    shape = infer_shape(_shape_arg(shape), self._data.size)
+    try:
+        shape = _shape_arg(_size_kwarg(shape, kwargs, "view", "size"))
+    except TypeError:
+        got = ", ".join(typename(s) for s in shape)
+        why = ""
+        if len(shape) == 1 and not isinstance(shape[0], list):  # one bad argument: PyTorch says why
+            a = shape[0]
+            desc = f"tuple of ({', '.join(typename(s) for s in a)})" if isinstance(a, tuple) else typename(a)
+            why = f"      didn't match because some of the arguments have invalid types: (!{desc}!)\n"
+        raise TypeError(f"view() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+                        f" * (torch.dtype dtype)\n{why} * (tuple of ints size)\n{why}") from None
+    shape = infer_shape(shape, self._data.size)
     return apply(_view, self, shape=shape, in_shape=self._data.shape)
 
 
-def reshape(self, *shape):
-    shape = infer_shape(_shape_arg(shape), self._data.size)
+def reshape(self, *shape, **kwargs):
+    shape = infer_shape(_shape_arg(_size_kwarg(shape, kwargs, "reshape", "shape"), "reshape", "shape"),
+                        self._data.size)
     data = self._data
     src = self
     if shape != data.shape and not data.flags.c_contiguous:
@@ -471,13 +573,17 @@ def reshape(self, *shape):
     return apply(_view, src, shape=shape, in_shape=data.shape)
 
 
-def expand(self, *sizes):
-    sizes = _shape_arg(sizes)
+def expand(self, *sizes, **kwargs):
+    kwargs.pop("implicit", None)
+    sizes = _shape_arg(_size_kwarg(sizes, kwargs, "expand", "size"), "expand", "size")
     ndim = self._data.ndim
     if len(sizes) < ndim:
-        raise RuntimeError(f"expand(torch.{self.dtype.name.capitalize()}Tensor{{{list(self.shape)}}}, size={list(sizes)}): "
-                           "the number of sizes provided (" + str(len(sizes)) + ") must be greater or equal to the "
-                           f"number of dimensions in the tensor ({ndim})")
+        from .registry import _pt_name
+        name = _pt_name(self.dtype)
+        # PyTorch names the legacy types where one exists, else its dispatch type (CPUBFloat16Type, ...)
+        label = f"torch.{name}Tensor" if name in _LEGACY_LABELS else f"{self._device.type.upper()}{name}Type"
+        raise RuntimeError(f"expand({label}{{{list(self.shape)}}}, size={list(sizes)}): the number of sizes provided "
+                           f"({len(sizes)}) must be greater or equal to the number of dimensions in the tensor ({ndim})")
     lead = len(sizes) - ndim
     shape = []
     for i, s in enumerate(sizes):
@@ -496,6 +602,9 @@ def expand(self, *sizes):
                                f"{list(self.shape)}")
         shape.append(s)
     return apply(_expand, self, shape=tuple(shape))
+
+
+_LEGACY_LABELS = ("Float", "Double", "Half", "Long", "Int", "Short", "Char", "Byte")
 
 
 def _as_strided_forward(x, size, stride, offset):
@@ -600,36 +709,74 @@ def as_strided_scatter(input, src, size, stride, storage_offset=None):
 # ---------------------------------------------------------------------------
 # dtype/device conversion methods
 
+_TO_SIGNATURES = (
+    ("(torch.device device = None, torch.dtype dtype = None, bool non_blocking = False, bool copy = False, *, "
+     "torch.memory_format memory_format = None)"),
+    "(torch.dtype dtype, bool non_blocking = False, bool copy = False, *, torch.memory_format memory_format = None)",
+    "(Tensor tensor, bool non_blocking = False, bool copy = False, *, torch.memory_format memory_format = None)")
+
+
+def _is_dtype(a):
+    return isinstance(a, _dtype.dtype) or a is float or a is int or a is bool or a is complex  # Python types too
+
+
 def _parse_to(args, kwargs):
+    """PyTorch's three `to` overloads: (device, dtype, non_blocking, copy), (dtype, non_blocking, copy) and
+    (tensor, non_blocking, copy), with a keyword-only memory_format; anything else is a TypeError."""
     from .._device import device as device_cls
-    dtype = kwargs.pop("dtype", None)
-    device = kwargs.pop("device", None)
-    copy = kwargs.pop("copy", False)
-    kwargs.pop("non_blocking", None)
-    kwargs.pop("memory_format", None)
-    if kwargs:
-        raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
-    for a in args:
-        if isinstance(a, _dtype.dtype):
-            dtype = a
-        elif isinstance(a, (str, device_cls, int)) and not isinstance(a, bool):
-            device = a
-        elif isinstance(a, Tensor):
-            dtype, device = a.dtype, a.device
-        elif isinstance(a, bool):
-            pass  # non_blocking / copy positional booleans
-        elif a is None:
-            pass
-        else:
-            raise TypeError(f"to() received an invalid combination of arguments - got ({type(a).__name__})")
-    return dtype, device, copy
+    if len(args) > 4:
+        raise TypeError(f"to() takes from 0 to 4 positional arguments but {len(args)} were given")
+    first = args[0] if args else None
+    if args and _is_dtype(first):
+        names = ("dtype", "non_blocking", "copy")
+    elif isinstance(first, Tensor):
+        names = ("tensor", "non_blocking", "copy")
+    else:
+        names = ("device", "dtype", "non_blocking", "copy")
+    p = dict(zip(names, args))
+    ok = len(args) <= len(names)
+    for k, v in kwargs.items():
+        ok = ok and k not in p and (k in names or k == "memory_format")
+        p[k] = v
+    dtype, device = p.get("dtype"), p.get("device")
+    ok = (ok and (device is None or isinstance(device, (str, device_cls, int)) and not isinstance(device, bool))
+          and (dtype is None and names[0] != "dtype" or dtype is not None and _is_dtype(dtype))
+          and isinstance(p.get("non_blocking", False), bool) and isinstance(p.get("copy", False), bool))
+    if not ok:
+        got = [_type_label(a) for a in args]
+        order = ("device", "dtype", "non_blocking", "copy", "memory_format")  # PyTorch lists keywords this way
+        kws = [f"{k}={_type_label(kwargs[k])}" for k in sorted(kwargs, key=lambda k: order.index(k) if k in order
+                                                                   else len(order))]
+        got = ", ".join(got + kws) if got else "".join(k + ", " for k in kws)
+        raise TypeError(f"to() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+                        + "".join(f" * {sig}\n" for sig in _TO_SIGNATURES))
+    if "tensor" in p:
+        dtype, device = p["tensor"].dtype, p["tensor"].device
+    return dtype, device, p.get("copy", False)
+
+
+def _type_label(a):
+    if isinstance(a, _dtype.dtype):
+        return "torch.dtype"
+    from .._device import device as device_cls
+    return "torch.device" if isinstance(a, device_cls) else typename(a)
 
 
 def to(self, *args, **kwargs):
-    dtype, device, copy = _parse_to(args, dict(kwargs))
+    dtype, device, copy = _parse_to(args, kwargs)
+    memory_format = kwargs.get("memory_format")
     from .._device import canonical
     dtype = _dtype.to_dtype(dtype) if dtype is not None else None
     device = canonical(device) if device is not None else None
+    name = getattr(memory_format, "name", "preserve_format") if memory_format is not None else "preserve_format"
+    if name != "preserve_format":
+        # as PyTorch: no copy when the tensor's suggested memory format is already the one asked for
+        from .movement import contiguous
+        cl = "channels_last" if self._data.ndim == 4 else "channels_last_3d" if self._data.ndim == 5 else None
+        suggested = cl if cl and not self.is_contiguous() and self.is_contiguous(getattr(_layout, cl)) \
+            else "contiguous_format"
+        if name != suggested:
+            self = contiguous(self, memory_format)  # converts (and checks the rank) before the cast
     if not copy and (dtype is None or dtype is self.dtype) and (device is None or device is self._device):
         return self
     return to_copy(self, dtype, device)
@@ -659,10 +806,14 @@ def type_(self, dtype=None, non_blocking=False, **kwargs):
         return to(self, dtype_of_type_name(dtype))
     if isinstance(dtype, type) and hasattr(dtype, "_ember_dtype"):
         return to(self, dtype._ember_dtype)
+    if not _is_dtype(dtype):
+        raise TypeError("dtype must be a type, str, or dtype object")
     return to(self, dtype)
 
 
 def type_as(self, other):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"type_as(): argument 'other' (position 1) must be Tensor, not {typename(other)}")
     return to(self, other.dtype)
 
 

@@ -13,7 +13,19 @@ import warnings
 import numpy as np
 
 from .. import _dtype
-from .._creation import _finalize, _host_to, empty, empty_strided, full, ones, size_arg, tensor, zeros
+from .._creation import (
+    _finalize,
+    _host_to,
+    check_scalar_fits,
+    dtype_arg,
+    empty,
+    empty_strided,
+    full,
+    ones,
+    size_arg,
+    tensor,
+    zeros,
+)
 from .._device import canonical
 from .._tensor import Tensor, _wrap, register_methods
 from .core import _finish, apply, defop, mul, take_flat
@@ -40,7 +52,7 @@ def _scalar(x, name, what):
 
 def _range_dtype(start, end, dtype, out, name):
     if dtype is not None:
-        d = _dtype.to_dtype(dtype)
+        d = dtype_arg(dtype, name)
     elif out is not None:
         d = out.dtype
     else:
@@ -58,16 +70,9 @@ def _steps(steps):
     return steps
 
 
-_C_INT = {"uint8": "uint8_t", "int8": "int8_t", "int16": "int16_t", "int32": "int", "int64": "int64_t"}
-
-
 def _check_fits(values, d):
-    """PyTorch's checked Scalar conversion: integers may wrap into unsigned types, floats may not."""
-    info = np.iinfo(d.np)
     for v in values:
-        low = -info.max if isinstance(v, int) and info.min == 0 else info.min
-        if not low <= v <= info.max:
-            raise RuntimeError(f"value cannot be converted to type {_C_INT.get(d.name, d.name)} without overflow")
+        check_scalar_fits(v, d)
 
 
 def _half_split(start, step, end, steps, idx):
@@ -120,7 +125,7 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
     m = n if m is None else int(m)
     if m < 0:
         raise RuntimeError(f"m must be greater or equal to 0, got {m}")
-    d = _dtype.to_dtype(dtype) if dtype is not None else (out.dtype if out is not None else _dtype._default[0])
+    d = dtype_arg(dtype, "eye", out.dtype if out is not None else _dtype._default[0])
     return _make(np.eye(n, m, dtype=d.np), device, requires_grad, out)
 
 

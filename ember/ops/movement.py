@@ -859,7 +859,7 @@ def rot90(input, k=1, dims=(0, 1)):
 
 
 def repeat(self, *sizes):
-    sizes = _shape_arg(sizes)
+    sizes = _shape_arg(sizes, "repeat", "repeats")
     if len(sizes) < self.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor")
     for s in sizes:
@@ -1159,7 +1159,7 @@ unsafe_chunk, unsafe_split_with_sizes = chunk, split_with_sizes
 
 def resize_(self, *sizes, memory_format=None):
     """Give the tensor a new shape over its storage from storage_offset(); growing reallocates (zeros, not garbage)."""
-    shape = _shape_arg(sizes)
+    shape = _shape_arg(sizes, "resize_", "size")
     if self._requires_grad:
         raise RuntimeError("cannot resize variables that require grad")
     if builtins.any(s < 0 for s in shape):

@@ -24,6 +24,7 @@ from ..autograd.graph import Node, grad_accumulator, needs_input_grad  # noqa: F
 OPS = {}     # name -> Op
 PRE_HOOKS = []  # callables hook(op, args, attrs) -> new args or None, run before each primitive
 HOOKS = []      # callables hook(op, args, attrs, result) run after each primitive
+_subclasses = False  # a Tensor subclass that keeps its class through ops exists (NOTE [ Tensor subclasses ])
 COMPOSITE_HOOKS = []  # autocast's hook(policy, args) -> args, for composites marked with autocast_policy
 
 
@@ -122,10 +123,30 @@ def apply(op, *args, **attrs):
                 _make_view(r, args[0])
         if record:
             _record(op, args, attrs, result)
+    if _subclasses:
+        result = _keep_subclass(args, result)
     if HOOKS:
         for hook in HOOKS:
             hook(op, args, attrs, result)
     return result
+
+
+def keep_subclasses():
+    global _subclasses
+    _subclasses = True
+
+
+def _keep_subclass(args, result):
+    """Give the results the class of the most derived subclass input (NOTE [ Tensor subclasses ] in _tensor.py)."""
+    cls = None
+    for a in args:
+        c = a.__class__
+        if c is not Tensor and isinstance(a, Tensor) and c._keeps_subclass and (cls is None or issubclass(c, cls)):
+            cls = c
+    if cls is None:
+        return result
+    from .._tensor import reclass
+    return tuple(reclass(r, cls) for r in result) if result.__class__ is tuple else reclass(result, cls)
 
 
 def _broadcast_message(arrays):
