@@ -299,6 +299,7 @@ def test_cuda_with_cupy(fake_gpu):
     assert A.memory_allocated() == 100
 
 
+@pytest.mark.conforms("torch.classes", "torch.classes.load_library")
 def test_classes_namespace_errors_and_load_library(tmp_path):
     """torch.classes: C++ custom classes do not exist in ember; the errors are PyTorch's."""
     import ember.classes

@@ -74,20 +74,28 @@ def test_table_format_and_record_function():
     assert totals == sorted(totals, reverse=True)
 
 
+@pytest.mark.torch
+@pytest.mark.conforms("torch.ops", "torch.ops.profiler", "torch.ops.profiler._record_function_enter",
+                      "torch.ops.profiler._record_function_exit")
 def test_ops_profiler_record_function_enter_exit():
-    """torch.ops.profiler's operator form of record_function, as scripted code calls it."""
-    m = _model(ember)
-    with eprof.profile() as p:
-        handle = ember.ops.profiler._record_function_enter("outer", None)
-        inner = ember.ops.profiler._record_function_enter_new("inner")
-        m(ember.randn(4, 8))
-        ember.ops.profiler._record_function_exit._RecordFunction(inner)
-        ember.ops.profiler._record_function_exit(handle)
-    outer = next(e for e in p.events() if e.name == "outer")
-    assert "inner" in {c.name for c in outer.cpu_children}
-    assert "aten::linear" in {c.name for e in p.events() if e.name == "inner" for c in e.cpu_children}
+    """torch.ops.profiler's operator form of record_function, as scripted code calls it: the same nesting."""
+    def nesting(lib, prof):
+        m = _model(lib)
+        with prof.profile() as p:
+            handle = lib.ops.profiler._record_function_enter("outer", None)
+            inner = lib.ops.profiler._record_function_enter_new("inner")
+            m(lib.randn(4, 8))
+            lib.ops.profiler._record_function_exit._RecordFunction(inner)
+            lib.ops.profiler._record_function_exit(handle)
+        events = p.events()
+        outer = next(e for e in events if e.name == "outer")
+        inner_children = {c.name for e in events if e.name == "inner" for c in e.cpu_children}
+        return "inner" in {c.name for c in outer.cpu_children}, "aten::linear" in inner_children
+    assert nesting(ember, eprof) == nesting(torch, tprof) == (True, True)
+    handle = ember.ops.profiler._record_function_enter("closed twice")
+    ember.ops.profiler._record_function_exit(handle)
     with pytest.raises(RuntimeError, match="open record_function range"):
-        ember.ops.profiler._record_function_exit(handle)  # already closed
+        ember.ops.profiler._record_function_exit(handle)
 
 
 def test_record_function_decorator_and_modules():
