@@ -3,13 +3,15 @@
 Prints samples/s for each setting and the wall-clock speed-up; on 2 idle cores
 it should be close to 2x (the target is >= 1.8x).  Each setting is timed a few
 times, interleaved, and the best run kept, since the machine may be shared.  It
-also prints the CPU time per sample (all processes), whose ratio bounds the
-speed-up two idle cores would give whatever the current load.
+also prints the CPU time per sample (all processes: the workers are joined when
+an epoch ends), whose ratio bounds the speed-up two idle cores would give
+whatever the current load.
 
     python bench/bench_dataloader.py [--samples N] [--repeats R]
 """
 import argparse
 import os
+import resource
 import time
 
 import numpy as np
@@ -61,26 +63,42 @@ class BusyDataset(Dataset):
 def run(num_workers, samples, batch_size=16):
     """(samples per second of wall time, CPU seconds per sample in all processes)."""
     loader = DataLoader(BusyDataset(samples), batch_size=batch_size, num_workers=num_workers)
-    t0, c0 = time.perf_counter(), os.times()
+    t0, c0 = time.perf_counter(), _cpu_seconds()
     seen = 0
     for x, y in loader:
         seen += len(y)
     assert seen == samples
-    wall, c1 = time.perf_counter() - t0, os.times()  # workers are joined by now: their time is in children_*
-    cpu = sum(c1[i] - c0[i] for i in range(4))  # user + system, ours and our children's
+    wall, cpu = time.perf_counter() - t0, _cpu_seconds() - c0
     return samples / wall, cpu / samples
+
+
+def _cpu_seconds():
+    """User + system time of this process and of its children that have been joined."""
+    return sum(r.ru_utime + r.ru_stime for r in map(resource.getrusage,
+                                                    (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)))
+
+
+def _machine_cpu_seconds():
+    """CPU seconds used so far by every process on the machine (Linux /proc/stat), or None."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(x) for x in f.readline().split()[1:]]
+    except OSError:
+        return None
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and iowait
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=1600)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     args = parser.parse_args()
     _calibrate()
     print(f"cores: {len(os.sched_getaffinity(0))}, ~1 ms/sample = {_ITERS_PER_MS:.0f} NumPy iterations")
     print(f"load average before: {os.getloadavg()[0]:.2f}")
     rates, cpus = {0: 0.0, 2: 0.0}, {0: float("inf"), 2: float("inf")}
     run(2, 64)  # warm-up (imports, first fork)
+    t0, ours0, all0 = time.perf_counter(), _cpu_seconds(), _machine_cpu_seconds()
     for _ in range(args.repeats):  # interleaved, so a burst of other load hits both settings alike
         for workers in (0, 2):
             rate, cpu = run(workers, args.samples)
@@ -88,6 +106,9 @@ def main():
     for workers, rate in rates.items():
         print(f"num_workers={workers}: {rate:8.0f} samples/s, {cpus[workers] * 1e3:.3f} ms CPU/sample")
     print(f"load average after: {os.getloadavg()[0]:.2f}")
+    if all0 is not None:
+        others = (_machine_cpu_seconds() - all0 - (_cpu_seconds() - ours0)) / (time.perf_counter() - t0)
+        print(f"other processes used {others:.2f} of the cores meanwhile (the wall-clock ratio needs ~0)")
     print(f"speed-up 2 workers / 0 workers: {rates[2] / rates[0]:.2f}x")
     # On a shared machine the wall-clock ratio depends on other load; the CPU cost does not: two idle
     # cores can run at most 2 / (CPU per sample with workers) samples per CPU-second of plain loading.

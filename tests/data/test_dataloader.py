@@ -20,7 +20,6 @@ import pytest
 
 import ember
 from ember.utils.data import DataLoader, TensorDataset
-from ember.utils.data._utils.worker import _generate_state
 
 from ._datasets import Dies, InitEnv, Raises, Range, Slow, Squares, WorkerIds, record_init
 
@@ -58,7 +57,7 @@ def no_leaks():
     assert not leaked, leaked
     from ember.utils.data import dataloader
     assert not [p for p in __import__("multiprocessing").active_children()
-                if p._target is getattr(dataloader._utils.worker, "_worker_loop", None)]
+                if p._target is dataloader.worker_main]
 
 
 def _values(loader):
@@ -214,7 +213,7 @@ def test_worker_seeding(no_leaks):
         # each worker's first draws come from generators seeded as PyTorch seeds them
         import random
         assert s["py"] == random.Random(base_seed + wid).random()
-        assert s["np"] == np.random.RandomState(_generate_state(base_seed, wid)).rand()
+        assert s["np"] == np.random.RandomState(torch.utils.data._utils.worker._generate_state(base_seed, wid)).rand()
         ember.manual_seed(base_seed + wid)
         assert s["ember"] == float(ember.rand(()))
     # the same generator seed gives the same worker seeds; the global seed drives the default
@@ -308,21 +307,27 @@ def test_keyboard_interrupt_in_main(no_leaks):
     assert all(_gone(p) for p in pids)
 
 
-def test_killed_main_process_leaves_no_orphans():
-    script = textwrap.dedent("""
+@pytest.mark.parametrize("main_waits", [True, False])
+def test_killed_main_process_leaves_no_orphans(main_waits):
+    # idle workers notice by polling their parent; busy ones when a reply meets a closed pipe
+    script = textwrap.dedent(f"""
         import sys, time
         from ember.utils.data import DataLoader
         from tests.data._datasets import Slow
-        it = iter(DataLoader(Slow(1000, 0.01), batch_size=1, num_workers=2))
+        it = iter(DataLoader(Slow(10**6, 0.01), batch_size=4, num_workers=2))
         next(it)
         print(*[w.pid for w in it._workers], flush=True)
-        time.sleep(60)
+        if {main_waits}:
+            time.sleep(60)
+        for _ in it:
+            pass
     """)
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
                             cwd=os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
     try:
         pids = [int(p) for p in proc.stdout.readline().split()]
         assert len(pids) == 2
+        time.sleep(0.3)
     finally:
         proc.kill()
         proc.wait()
@@ -370,3 +375,90 @@ def test_ctrl_c_to_process_group_cleans_up():
     assert "interrupted" in out and "KeyboardInterrupt" in err
     assert len(pids) == 2 and all(_gone(p) for p in pids)
     assert not [f for f in os.listdir("/dev/shm") if f.startswith(f"ember_dl_{proc.pid}_")]
+
+
+# ---------------------------------------------------------------------------
+# shared-memory blocks
+
+def _blocks():
+    return {f for f in _shm() if f.startswith(f"ember_dl_{os.getpid()}_")}
+
+
+def test_blocks_are_reused_once_batches_are_dropped(no_leaks):
+    counts = []
+    for x, i in DataLoader(Squares(200), batch_size=4, num_workers=2):
+        assert i.tolist() == [int(v) for v in x[:, 0].tolist()]
+        counts.append(len(_blocks()))
+        del x, i
+    assert len(counts) == 50 and max(counts) <= 12  # not one file per batch
+
+
+def test_held_batches_are_never_overwritten(no_leaks):
+    kept = []
+    for n, (x, i) in enumerate(DataLoader(Squares(60), batch_size=3, num_workers=2)):
+        if n % 2 == 0:
+            kept.append((x, i))  # every other batch stays alive, the rest go back to the workers
+    assert [i.tolist() for _, i in kept] == [[j, j + 1, j + 2] for j in range(0, 60, 6)]
+    assert all(x[:, 1].tolist() == [float(j * j) for j in i.tolist()] for x, i in kept)
+    assert not _blocks()  # unlinked at shutdown; the mappings stay valid
+
+
+def test_worker_error_then_iteration_goes_on(no_leaks):
+    it = iter(DataLoader(Raises(8, bad=5), batch_size=2, num_workers=2))
+    got = []
+    while True:
+        try:
+            got.append(next(it).tolist())
+        except ValueError:
+            got.append("error")
+        except StopIteration:
+            break
+    assert got == [[0.0, 1.0], [2.0, 3.0], "error", [6.0, 7.0]]  # as PyTorch
+
+
+def test_unpicklable_batch_is_an_error(no_leaks):
+    loader = DataLoader(InitEnv(), batch_size=None, num_workers=1, collate_fn=lambda s: (lambda: s))
+    with pytest.raises(Exception, match="in DataLoader worker process 0"):
+        next(iter(loader))
+
+
+def test_non_tensor_batches_and_tensor_views(no_leaks):
+    loader = DataLoader(Squares(6), batch_size=2, num_workers=2,
+                        collate_fn=lambda s: {"x": ember.stack([a for a, _ in s])[:, 1], "ids": [b for _, b in s],
+                                              "same": [s[0][0], s[0][0]]})
+    for n, b in enumerate(loader):
+        assert b["ids"] == [2 * n, 2 * n + 1] and b["x"].tolist() == [float(i * i) for i in b["ids"]]
+        assert b["same"][0] is b["same"][1]  # a tensor repeated in a batch arrives once
+
+
+def test_empty_and_odd_tensors_travel(no_leaks):
+    def collate(samples):
+        x = ember.stack([a for a, _ in samples])
+        return ember.zeros(0), x.t(), ember.ones(0, 3, dtype=ember.int8), x[:, 0].to(ember.bfloat16), ember.tensor(True)
+
+    for n, (empty, xt, empty2, bf, flag) in enumerate(DataLoader(Squares(6), batch_size=3, num_workers=2,
+                                                                 collate_fn=collate)):
+        assert empty.shape == (0,) and empty2.shape == (0, 3) and empty2.dtype == ember.int8 and empty is not empty2
+        assert xt.tolist() == [[float(i) for i in range(3 * n, 3 * n + 3)], [float(i * i) for i in range(3 * n, 3 * n + 3)]]
+        assert bf.dtype == ember.bfloat16 and bf.tolist() == xt[0].tolist() and bool(flag)
+
+
+def _failing_init(worker_id):
+    raise ValueError(f"init {worker_id} failed")
+
+
+def test_worker_init_fn_error_reraised(no_leaks):
+    with pytest.raises(ValueError, match=r"(?s)Caught ValueError in DataLoader worker process 0\..*init 0 failed"):
+        next(iter(DataLoader(Squares(8), batch_size=2, num_workers=2, worker_init_fn=_failing_init)))
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_iterable_workers_ending_at_different_times(persistent, no_leaks):
+    # each worker reports its end once per queued task; none of that may look like a dead worker
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "This DataLoader will create 3 worker processes")
+        loader = DataLoader(Range(0, 23), batch_size=None, num_workers=3, prefetch_factor=4,
+                            persistent_workers=persistent)
+        for _ in range(3):
+            assert sorted(int(b) for b in loader) == list(range(23))
+    del loader

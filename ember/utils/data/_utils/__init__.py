@@ -1,3 +1,4 @@
-"""Internals of ember.utils.data: collate, fetch, worker and signal handling."""
-from . import collate, fetch, signal_handling, worker  # noqa: F401
-from .worker import MP_STATUS_CHECK_INTERVAL  # noqa: F401
+"""Internals of ember.utils.data: collate, fetch, the worker process and the shared-memory blocks batches travel in."""
+MP_STATUS_CHECK_INTERVAL = 0.5  # seconds an idle worker waits between checks that its parent still runs
+
+from . import blocks, collate, fetch, worker  # noqa: F401

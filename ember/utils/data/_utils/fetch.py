@@ -1,56 +1,51 @@
-"""Fetchers: turn one index (or list of indices) from the sampler into a collated batch."""
+"""Turning what the sampler yields into a batch, the same way in the main process and in workers."""
 
 
 class _DatasetKind:
-    Map = "map"
-    Iterable = "iterable"
+    Map = 0
+    Iterable = 1
 
 
-def create_fetcher(kind, dataset, auto_collation, collate_fn, drop_last):
-    cls = _IterableDatasetFetcher if kind == _DatasetKind.Iterable else _MapDatasetFetcher
-    return cls(dataset, auto_collation, collate_fn, drop_last)
+def make_fetch(kind, dataset, auto_collation, collate_fn, drop_last):
+    """A function from one sampler item (a key, or a list of keys when batching) to a collated batch.
 
+    For an IterableDataset the keys only say how many samples to take (the
+    sampler yields None forever); the function raises StopIteration once the
+    dataset's iterator is done, and keeps raising it.
+    """
+    if kind == _DatasetKind.Map:
+        getitems = getattr(dataset, "__getitems__", None)
 
-class _BaseDatasetFetcher:
-    def __init__(self, dataset, auto_collation, collate_fn, drop_last):
-        self.dataset = dataset
-        self.auto_collation = auto_collation
-        self.collate_fn = collate_fn
-        self.drop_last = drop_last
+        def fetch(keys):
+            if not auto_collation:
+                return collate_fn(dataset[keys])
+            return collate_fn(getitems(keys) if getitems else [dataset[k] for k in keys])
 
+        return fetch
 
-class _IterableDatasetFetcher(_BaseDatasetFetcher):
-    def __init__(self, dataset, auto_collation, collate_fn, drop_last):
-        super().__init__(dataset, auto_collation, collate_fn, drop_last)
-        self.dataset_iter = iter(dataset)
-        self.ended = False
+    samples = iter(dataset)
+    done = False
 
-    def fetch(self, possibly_batched_index):
-        if self.ended:
+    def fetch(keys):
+        nonlocal done
+        if done:
             raise StopIteration
-        if self.auto_collation:
-            data = []
-            for _ in possibly_batched_index:
-                try:
-                    data.append(next(self.dataset_iter))
-                except StopIteration:
-                    self.ended = True
-                    break
-            if len(data) == 0 or (self.drop_last and len(data) < len(possibly_batched_index)):
-                raise StopIteration
-        else:
-            data = next(self.dataset_iter)
-        return self.collate_fn(data)
+        if not auto_collation:
+            try:
+                sample = next(samples)
+            except StopIteration:
+                done = True
+                raise
+            return collate_fn(sample)
+        batch = []
+        for _ in keys:
+            try:
+                batch.append(next(samples))
+            except StopIteration:
+                done = True  # never call next() on a finished iterator again
+                break
+        if not batch or (drop_last and len(batch) < len(keys)):
+            raise StopIteration
+        return collate_fn(batch)
 
-
-class _MapDatasetFetcher(_BaseDatasetFetcher):
-    def fetch(self, possibly_batched_index):
-        if self.auto_collation:
-            getitems = getattr(self.dataset, "__getitems__", None)
-            if getitems:
-                data = getitems(possibly_batched_index)
-            else:
-                data = [self.dataset[idx] for idx in possibly_batched_index]
-        else:
-            data = self.dataset[possibly_batched_index]
-        return self.collate_fn(data)
+    return fetch
