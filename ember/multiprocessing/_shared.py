@@ -11,9 +11,10 @@ to another process (the sharing strategies of torch.multiprocessing):
 * 'file_system': the file keeps its name, which is what travels; the process
   that created it unlinks it when the segment is garbage collected or at exit.
 
-A copy made only to be sent (a tensor that was not shared, or a DataLoader
-batch) is instead written to a new named file with `write_file`, and the
-receiver unlinks it as soon as it has mapped it.
+A copy made only to be sent (a tensor that was not shared) is instead written
+to a new named file with `write_file`, and the receiver unlinks it as soon as
+it has mapped it. (DataLoader batches use reusable blocks instead: see
+ember/utils/data/_utils/blocks.py.)
 """
 import atexit
 import itertools
