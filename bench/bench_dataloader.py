@@ -7,7 +7,9 @@ also prints the CPU time per sample (all processes: the workers are joined when
 an epoch ends), whose ratio bounds the speed-up two idle cores would give
 whatever the current load.
 
-    python bench/bench_dataloader.py [--samples N] [--repeats R]
+    python bench/bench_dataloader.py [--samples N] [--repeats R] [--torch]
+
+--torch runs the same dataset through PyTorch's DataLoader, for the ratio this machine allows.
 """
 import argparse
 import os
@@ -17,7 +19,8 @@ import time
 import numpy as np
 
 import ember
-from ember.utils.data import DataLoader, Dataset
+
+LIB = ember  # the framework whose DataLoader and tensors are measured (--torch: PyTorch)
 
 WORK = np.linspace(0.0, 1.0, 2048)
 
@@ -46,7 +49,7 @@ def _calibrate():
     _ITERS_PER_MS = n / (best * 1000.0)
 
 
-class BusyDataset(Dataset):
+class BusyDataset:
     """Each sample costs about `ms` of CPU and is a (3, 32, 32) float32 image and a label."""
 
     def __init__(self, n, ms=1.0):
@@ -57,12 +60,12 @@ class BusyDataset(Dataset):
 
     def __getitem__(self, i):
         _busy(self.ms)
-        return ember.full((3, 32, 32), float(i)), i
+        return LIB.full((3, 32, 32), float(i)), i
 
 
 def run(num_workers, samples, batch_size=16):
     """(samples per second of wall time, CPU seconds per sample in all processes)."""
-    loader = DataLoader(BusyDataset(samples), batch_size=batch_size, num_workers=num_workers)
+    loader = LIB.utils.data.DataLoader(BusyDataset(samples), batch_size=batch_size, num_workers=num_workers)
     t0, c0 = time.perf_counter(), _cpu_seconds()
     seen = 0
     for x, y in loader:
@@ -92,7 +95,15 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--samples", type=int, default=1600)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--torch", action="store_true", help="measure PyTorch's DataLoader instead")
     args = parser.parse_args()
+    global LIB
+    if args.torch:
+        import torch
+        import torch.utils.data  # noqa: F401
+        torch.set_num_threads(1)
+        LIB = torch
+    print(f"framework: {LIB.__name__}")
     _calibrate()
     print(f"cores: {len(os.sched_getaffinity(0))}, ~1 ms/sample = {_ITERS_PER_MS:.0f} NumPy iterations")
     print(f"load average before: {os.getloadavg()[0]:.2f}")
