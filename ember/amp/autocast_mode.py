@@ -63,16 +63,9 @@ def _flatten_cast(args, device_type, dtype):
     return tuple(out)
 
 
-def _pre_hook(op, args, attrs):
-    name = op.name
-    if name in _LOWER:
-        policy = "lower"
-    elif name in _FP32:
-        policy = "fp32"
-    elif name in _PROMOTE:
-        policy = "promote"
-    else:
-        return None
+def _cast_for(policy, args):
+    """`args` cast by `policy` ("lower", "fp32" or "promote") while autocast is on for their device; None when
+    nothing is to be cast."""
     tensors = [x for a in args for x in (a if isinstance(a, (list, tuple)) else (a,)) if isinstance(x, Tensor)]
     if not tensors:
         return None
@@ -91,16 +84,19 @@ def _pre_hook(op, args, attrs):
     return tuple(type(a)(_to(x, widest) for x in a) if isinstance(a, (list, tuple)) else _to(a, widest) for a in args)
 
 
+_POLICY = {**dict.fromkeys(_LOWER, "lower"), **dict.fromkeys(_FP32, "fp32"), **dict.fromkeys(_PROMOTE, "promote")}
+
+
+def _pre_hook(op, args, attrs):
+    """Casts for primitives on the lists (registry.PRE_HOOKS)."""
+    policy = _POLICY.get(op.name)
+    return None if policy is None else _cast_for(policy, args)
+
+
 def _composite_hook(policy, args):
     """Casts for composite operators marked with registry.autocast_policy (addmm, mse_loss, ...)."""
-    tensors = [x for a in args for x in (a if isinstance(a, (list, tuple)) else (a,)) if isinstance(x, Tensor)]
-    if not tensors:
-        return args
-    device_type = tensors[0]._device.type
-    if not _state._tls.enabled.get(device_type, False):
-        return args
-    dtype = _state.get_autocast_dtype(device_type) if policy == "lower" else _dtype.float32
-    return _flatten_cast(args, device_type, dtype)
+    cast = _cast_for(policy, args)
+    return args if cast is None else cast
 
 
 def _to(t, dtype):
