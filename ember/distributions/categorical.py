@@ -86,20 +86,22 @@ class Categorical(Distribution):
         return values.expand((-1,) + tuple(self._batch_shape)) if expand else values
 
 
-class OneHotCategorical(Distribution):
-    """Categorical whose samples are one-hot vectors of length K."""
+class _OverCategorical(Distribution):
+    """A distribution whose parameters are those of a Categorical over the last dim (OneHotCategorical,
+    Multinomial): the Categorical holds probs/logits, and the event is a vector of length K."""
 
     arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
-    support = constraints.one_hot
-    has_enumerate_support = True
+    _carried = ()  # a subclass's own settings that expand() keeps (Multinomial: total_count)
 
     def __init__(self, probs=None, logits=None, validate_args=None):
-        self._categorical = Categorical(probs, logits)
+        self._categorical = Categorical(probs=probs, logits=logits)
         param = self._categorical._param
         super().__init__(param.size()[:-1], param.size()[-1:], validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         new = type(self).__new__(type(self)) if _instance is None else _instance
+        for name in self._carried:
+            setattr(new, name, getattr(self, name))
         new._categorical = self._categorical.expand(batch_shape)
         Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
         new._validate_args = self._validate_args
@@ -120,6 +122,13 @@ class OneHotCategorical(Distribution):
     @property
     def param_shape(self):
         return self._categorical.param_shape
+
+
+class OneHotCategorical(_OverCategorical):
+    """Categorical whose samples are one-hot vectors of length K."""
+
+    support = constraints.one_hot
+    has_enumerate_support = True
 
     @property
     def mean(self):

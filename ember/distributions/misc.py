@@ -4,7 +4,7 @@ import math
 import ember
 
 from . import constraints
-from .categorical import Categorical
+from .categorical import _OverCategorical
 from .distribution import Distribution
 from .utils import batch_shape_of, broadcast_all
 
@@ -99,42 +99,20 @@ class Laplace(Distribution):
         return 1 + ember.log(2 * self.scale)
 
 
-class Multinomial(Distribution):
+class Multinomial(_OverCategorical):
     """Counts of ``total_count`` independent Categorical draws (event = the count vector)."""
 
-    arg_constraints = {"probs": constraints.simplex, "logits": constraints.independent(constraints.real, 1)}
+    _carried = ("total_count",)
 
     def __init__(self, total_count=1, probs=None, logits=None, validate_args=None):
         if not isinstance(total_count, int):  # PyTorch takes only a Python int (2.0 and tensors are refused)
             raise NotImplementedError("inhomogeneous total_count is not supported")
         self.total_count = total_count
-        self._categorical = Categorical(probs=probs, logits=logits)
-        param = self._categorical._param
-        super().__init__(param.size()[:-1], param.size()[-1:], validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = type(self).__new__(type(self)) if _instance is None else _instance
-        new.total_count = self.total_count
-        new._categorical = self._categorical.expand(batch_shape)
-        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
-        new._validate_args = self._validate_args
-        return new
+        super().__init__(probs, logits, validate_args)
 
     @constraints.dependent_property(is_discrete=True, event_dim=1)
     def support(self):
         return constraints.multinomial(self.total_count)
-
-    @property
-    def probs(self):
-        return self._categorical.probs
-
-    @property
-    def logits(self):
-        return self._categorical.logits
-
-    @property
-    def param_shape(self):
-        return self._categorical.param_shape
 
     @property
     def mean(self):
