@@ -5,7 +5,8 @@ gradient reaches it, the block runs again with recording on (and with the random
 saw, so dropout draws the same mask) and is differentiated there. Gradients of tensors the block
 uses but does not take as arguments (a module's parameters) accumulate into their `.grad` during
 that inner backward, so use `.backward()` on the loss, as with PyTorch's reentrant variant; ember
-has no saved-tensor hooks, so `use_reentrant=False` runs the same way.
+has no saved-tensor hooks, so `use_reentrant=False` runs the same way (and adds `context_fn`: the two
+context managers it returns wrap the first run and the recomputation).
 """
 import warnings
 
@@ -18,19 +19,21 @@ __all__ = ["checkpoint", "checkpoint_sequential"]
 
 
 def noop_context_fn():
+    """The default `context_fn`: no context around the forward run or the recomputation."""
     import contextlib
     return contextlib.nullcontext(), contextlib.nullcontext()
 
 
 class CheckpointFunction(Function):
     @staticmethod
-    def forward(ctx, run_function, preserve_rng_state, *args):
+    def forward(ctx, run_function, preserve_rng_state, contexts, *args):
+        forward_context, ctx.recompute_context = contexts
         ctx.run_function = run_function
         ctx.rng_state = _random.get_rng_state() if preserve_rng_state else None
         ctx.tensor_positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         ctx.plain_args = [None if isinstance(a, Tensor) else a for a in args]
         ctx.save_for_backward(*(a for a in args if isinstance(a, Tensor)))
-        with grad_mode.no_grad():
+        with grad_mode.no_grad(), forward_context:
             return run_function(*args)
 
     @staticmethod
@@ -47,7 +50,7 @@ class CheckpointFunction(Function):
             saved_state = _random.get_rng_state()
             _random.set_rng_state(ctx.rng_state)
         try:
-            with grad_mode.enable_grad():
+            with grad_mode.enable_grad(), ctx.recompute_context:
                 outputs = ctx.run_function(*args)
         finally:
             if saved_state is not None:
@@ -59,7 +62,7 @@ class CheckpointFunction(Function):
         backward([o for o, _ in pairs], [g for _, g in pairs])
         grads = iter(t.grad if t.requires_grad else None for t in inputs)
         by_position = {pos: next(grads) for pos in ctx.tensor_positions}
-        return (None, None) + tuple(by_position.get(i) for i in range(len(args)))
+        return (None, None, None) + tuple(by_position.get(i) for i in range(len(args)))
 
 
 def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn, determinism_check="default",
@@ -71,6 +74,8 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn, 
                       "use_reentrant=False is recommended, but if you need to preserve the current default behavior, "
                       "you can pass use_reentrant=True. Refer to docs for more details on the differences between "
                       "the two variants.", stacklevel=2)
+    if use_reentrant is not False and (context_fn is not noop_context_fn or debug):
+        raise ValueError("Passing `context_fn` or `debug` is only supported when use_reentrant=False.")
     if determinism_check not in ("default", "none"):
         raise ValueError(f"determinism_check should be one of ['default', 'none'], but got {determinism_check}")
     preserve = kwargs.pop("preserve_rng_state", True)
@@ -81,7 +86,7 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=noop_context_fn, 
         function = lambda *a: run(*a, **kwargs)  # noqa: E731
     if not grad_mode.is_grad_enabled():
         return function(*args)  # nothing will be differentiated: no need to save anything
-    return CheckpointFunction.apply(function, preserve, *args)
+    return CheckpointFunction.apply(function, preserve, context_fn(), *args)
 
 
 def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwargs):

@@ -48,3 +48,25 @@ def test_checkpoint_sequential_and_non_tensor_arguments():
         checkpoint(lambda v: v * 2, x)
     with ember.no_grad():
         assert checkpoint(lambda v: v * 2, x, use_reentrant=False).grad_fn is None
+
+
+def test_context_fn_wraps_forward_and_recomputation():
+    import contextlib
+    entered = []
+
+    @contextlib.contextmanager
+    def mark(name):
+        entered.append(name)
+        yield
+
+    def contexts():
+        return mark("forward"), mark("recompute")
+
+    x = ember.randn(3, requires_grad=True)
+    y = checkpoint(lambda v: v.sin(), x, use_reentrant=False, context_fn=contexts)
+    assert entered == ["forward"]
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.cos(x.detach().numpy()), rtol=1e-6)
+    assert entered == ["forward", "recompute"]
+    with pytest.raises(ValueError, match="only supported when use_reentrant=False"):
+        checkpoint(lambda v: v * 2, x, use_reentrant=True, context_fn=contexts)
